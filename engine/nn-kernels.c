@@ -1,0 +1,166 @@
+/* nn-kernels.c: the kernels, with BLAS for the products.
+ *
+ * The dense layer's three products map onto sgemm without any transposed
+ * copies because W is kept as (out, in):
+ *   forward   out  = in   W^T   (NoTrans, Trans)
+ *   weights   dW   = dout^T in  (Trans, NoTrans)
+ *   input     din  = dout W     (NoTrans, NoTrans)
+ */
+#include "nn-kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void
+nn_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+          const float *a, int lda, const float *b, int ldb, float beta,
+          float *c, int ldc)
+{
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+               trans_b ? CblasTrans : CblasNoTrans,
+               m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+nn_dense_forward (float *out, const float *in, const float *w, const float *b,
+                  int n, int in_dim, int out_dim)
+{
+  for (int i = 0; i < n; i++)
+    memcpy (out + (size_t) i * out_dim, b, sizeof (float) * out_dim);
+  nn_sgemm (false, true, n, out_dim, in_dim, 1.0f, in, in_dim, w, in_dim, 1.0f, out, out_dim);
+}
+
+void
+nn_dense_backward (float *din, float *dw, float *db, const float *dout,
+                   const float *in, const float *w, int n, int in_dim, int out_dim)
+{
+  nn_sgemm (true, false, out_dim, in_dim, n, 1.0f, dout, out_dim, in, in_dim, 0.0f, dw, in_dim);
+
+  memset (db, 0, sizeof (float) * out_dim);
+  for (int i = 0; i < n; i++)
+    {
+      const float *row = dout + (size_t) i * out_dim;
+      for (int j = 0; j < out_dim; j++)
+        db[j] += row[j];
+    }
+
+  if (din != NULL)
+    nn_sgemm (false, false, n, in_dim, out_dim, 1.0f, dout, out_dim, w, in_dim, 0.0f, din, in_dim);
+}
+
+void
+nn_relu_forward (float *y, const float *x, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void
+nn_relu_backward (float *din, const float *dout, const float *x, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    din[i] = x[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+void
+nn_leaky_relu_forward (float *y, const float *x, float slope, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+}
+
+void
+nn_leaky_relu_backward (float *din, const float *dout, const float *x, float slope, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    din[i] = x[i] > 0.0f ? dout[i] : slope * dout[i];
+}
+
+void
+nn_sigmoid_forward (float *y, const float *x, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    {
+      /* Two branches so exp never overflows. */
+      if (x[i] >= 0.0f)
+        y[i] = 1.0f / (1.0f + expf (-x[i]));
+      else
+        {
+          float e = expf (x[i]);
+          y[i] = e / (1.0f + e);
+        }
+    }
+}
+
+void
+nn_sigmoid_backward (float *din, const float *dout, const float *y, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    din[i] = dout[i] * y[i] * (1.0f - y[i]);
+}
+
+void
+nn_tanh_forward (float *y, const float *x, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    y[i] = tanhf (x[i]);
+}
+
+void
+nn_tanh_backward (float *din, const float *dout, const float *y, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    din[i] = dout[i] * (1.0f - y[i] * y[i]);
+}
+
+void
+nn_softmax_forward (float *y, const float *x, int n, int dim)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const float *xi = x + (size_t) i * dim;
+      float *yi = y + (size_t) i * dim;
+      float max = xi[0], sum = 0.0f;
+
+      for (int j = 1; j < dim; j++)
+        max = fmaxf (max, xi[j]);
+      for (int j = 0; j < dim; j++)
+        {
+          yi[j] = expf (xi[j] - max);
+          sum += yi[j];
+        }
+      for (int j = 0; j < dim; j++)
+        yi[j] /= sum;
+    }
+}
+
+void
+nn_softmax_backward (float *din, const float *dout, const float *y, int n, int dim)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const float *gi = dout + (size_t) i * dim;
+      const float *yi = y + (size_t) i * dim;
+      float *di = din + (size_t) i * dim;
+      float dot = 0.0f;
+
+      for (int j = 0; j < dim; j++)
+        dot += gi[j] * yi[j];
+      for (int j = 0; j < dim; j++)
+        di[j] = yi[j] * (gi[j] - dot);
+    }
+}
+
+void
+nn_dropout_apply (float *y, const float *x, const float *mask, size_t m)
+{
+  for (size_t i = 0; i < m; i++)
+    y[i] = x[i] * mask[i];
+}
+
+void
+nn_softmax_rows (float *x, int n, int dim)
+{
+  nn_softmax_forward (x, x, n, dim);
+}

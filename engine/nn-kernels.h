@@ -1,0 +1,53 @@
+/* nn-kernels.h: the numerical kernels of the layers.
+ *
+ * Free functions on row-major float arrays: outputs first, const inputs,
+ * then dimensions, shapes in the comments. Matrix products go through one
+ * BLAS wrapper, nn_sgemm(). Each kernel that uses BLAS has a naive twin
+ * (nn_ref_*) kept as the tests' oracle. This is internal to the engine.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* C (m,n) = alpha * op(A) op(B) + beta * C, row-major; op(A) (m,k), op(B) (k,n). */
+void nn_sgemm     (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc);
+void nn_ref_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc);
+
+/* out (n,out_dim) = in (n,in_dim) w^T + b;  w (out_dim,in_dim), b (out_dim) */
+void nn_dense_forward      (float *out, const float *in, const float *w, const float *b,
+                            int n, int in_dim, int out_dim);
+void nn_ref_dense_forward  (float *out, const float *in, const float *w, const float *b,
+                            int n, int in_dim, int out_dim);
+/* dw (out_dim,in_dim) = dout^T in;  db (out_dim) = column sums of dout;
+ * din (n,in_dim) = dout w, skipped when din is NULL. Overwrites dw, db, din. */
+void nn_dense_backward     (float *din, float *dw, float *db, const float *dout,
+                            const float *in, const float *w, int n, int in_dim, int out_dim);
+void nn_ref_dense_backward (float *din, float *dw, float *db, const float *dout,
+                            const float *in, const float *w, int n, int in_dim, int out_dim);
+
+/* Elementwise activations over m values; backward writes din from dout and
+ * the forward's input x or output y, whichever the derivative needs. */
+void nn_relu_forward        (float *y, const float *x, size_t m);
+void nn_relu_backward       (float *din, const float *dout, const float *x, size_t m);
+void nn_leaky_relu_forward  (float *y, const float *x, float slope, size_t m);
+void nn_leaky_relu_backward (float *din, const float *dout, const float *x, float slope, size_t m);
+void nn_sigmoid_forward     (float *y, const float *x, size_t m);
+void nn_sigmoid_backward    (float *din, const float *dout, const float *y, size_t m);
+void nn_tanh_forward        (float *y, const float *x, size_t m);
+void nn_tanh_backward       (float *din, const float *dout, const float *y, size_t m);
+
+/* Row-wise softmax: y (n,dim). Backward is the Jacobian-vector product
+ * din_i = y_i (dout_i - sum_j dout_j y_j). */
+void nn_softmax_forward     (float *y, const float *x, int n, int dim);
+void nn_softmax_backward    (float *din, const float *dout, const float *y, int n, int dim);
+
+/* Inverted dropout: mask holds 0 or 1/(1-rate), y = x * mask. */
+void nn_dropout_apply       (float *y, const float *x, const float *mask, size_t m);
+
+/* In place: each row of x (n,dim) becomes its softmax. */
+void nn_softmax_rows        (float *x, int n, int dim);

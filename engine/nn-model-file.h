@@ -1,0 +1,34 @@
+/* nn-model-file.h: models as safetensors files.
+ *
+ * Tensors are F32, named and shaped as PyTorch's nn.Sequential state_dict
+ * for the same network ("0.weight" (128, 784), "0.bias" (128), "2.weight",
+ * ...), so the file loads straight into the equivalent PyTorch model. The
+ * network spec, input shape, dataset, loss and class names go in
+ * __metadata__. The reader checks every offset and size against the file
+ * before it touches the data and refuses anything inconsistent.
+ */
+#pragma once
+
+#include "nn-network.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char     *spec;         /* "dense:128,relu,dense:10" */
+  NnShape   in_shape;
+  char     *dataset;      /* "mnist", or NULL */
+  char     *loss;         /* "cross-entropy", or NULL */
+  char    **class_names;  /* NULL-terminated, or NULL */
+} NnModelMeta;
+
+void        nn_model_meta_free (NnModelMeta *meta);
+
+gboolean    nn_model_save      (const char *path, NnNetwork *net, const NnModelMeta *meta,
+                                GError **error);
+/* (transfer full) the network with its weights, and its metadata in @meta. */
+NnNetwork  *nn_model_load      (const char *path, NnModelMeta **meta, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModelMeta, nn_model_meta_free)
+
+G_END_DECLS

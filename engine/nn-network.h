@@ -1,0 +1,70 @@
+/* nn-network.h: a sequential network with its weights.
+ *
+ * All parameters live in one float block and all gradients in a second block
+ * with the same layout, so an optimizer step is one loop over n_params. A
+ * dense layer keeps W as (units, in) and b as (units), exactly PyTorch's
+ * nn.Linear, so model files map one to one onto a state_dict.
+ *
+ * A network owns the activation buffers of its last forward pass; forward
+ * and backward are not thread-safe on one network, use one thread per
+ * network (the trainer's).
+ */
+#pragma once
+
+#include "nn-layer.h"
+#include "nn-rng.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  NN_INIT_AUTO,     /* He before relu/leaky relu, Glorot otherwise */
+  NN_INIT_HE,       /* normal(0, sqrt(2/in)) */
+  NN_INIT_GLOROT,   /* uniform(+-sqrt(6/(in+out))) */
+  NN_INIT_UNIFORM,  /* uniform(-1, 1), as the classic notebooks */
+  NN_INIT_NORMAL,   /* normal(0, 0.01), as the classic notebooks */
+} NnInit;
+
+const char *nn_init_name      (NnInit init);
+gboolean    nn_init_from_name (const char *name, NnInit *init);
+
+typedef struct _NnNetwork NnNetwork;
+
+NnNetwork        *nn_network_new            (const NnNetSpec *spec, NnShape in, GError **error);
+void              nn_network_free           (NnNetwork *net);
+/* Biases start at zero; weights as @init says, from @seed alone. */
+void              nn_network_init           (NnNetwork *net, NnInit init, guint64 seed);
+
+const NnNetSpec  *nn_network_get_spec       (const NnNetwork *net);
+NnShape           nn_network_get_in_shape   (const NnNetwork *net);
+int               nn_network_get_n_layers   (const NnNetwork *net);
+const NnLayerInfo *nn_network_get_layer_info (const NnNetwork *net, int layer);
+size_t            nn_network_get_in_size    (const NnNetwork *net);
+size_t            nn_network_get_out_size   (const NnNetwork *net);
+size_t            nn_network_get_n_params   (const NnNetwork *net);
+float            *nn_network_get_params     (NnNetwork *net);  /* (n_params) */
+float            *nn_network_get_grads      (NnNetwork *net);  /* (n_params), same layout */
+
+/* The weight and bias of layer @layer inside the parameter block, or FALSE
+ * for layers without parameters. Dense: weight (units, in), bias (units). */
+gboolean          nn_network_layer_params   (NnNetwork *net, int layer,
+                                             float **weight, int weight_shape[2],
+                                             float **bias, int *bias_len);
+
+/* x (n, in_size) -> returns (n, out_size), owned by the network, valid until
+ * the next call. With @training, dropout is active (drawing from @rng) and
+ * activations are kept for backward. Returns NULL only if a buffer for @n
+ * samples could not be allocated. */
+const float      *nn_network_forward        (NnNetwork *net, const float *x, int n,
+                                             gboolean training, NnRng *rng);
+
+/* After a training forward of the same @n samples: dout (n, out_size) is the
+ * gradient of the loss with respect to the output. Overwrites the gradient
+ * block; writes the gradient for the input into @dx (n, in_size) unless NULL
+ * (the first layer then skips that product). */
+void              nn_network_backward       (NnNetwork *net, const float *dout, int n, float *dx);
+
+/* Evaluation-mode outputs for any number of samples, in chunks. */
+gboolean          nn_network_predict        (NnNetwork *net, const float *x, int n, float *out);
+
+G_END_DECLS

@@ -1,0 +1,207 @@
+/* nn-optim.c: SGD, momentum (optionally Nesterov) and Adam, one loop each
+ * over the whole parameter block. */
+#include "nn-optim.h"
+
+#include <math.h>
+#include <string.h>
+
+struct _NnOptimizer
+{
+  NnOptimConfig config;
+  size_t        n;
+  guint64       t;
+  float        *m;   /* (n) momentum velocity, or Adam's first moment */
+  float        *v;   /* (n) Adam's second moment */
+};
+
+static const char *names[NN_N_OPTIMS] = { "sgd", "momentum", "adam" };
+static const char *labels[NN_N_OPTIMS] = { "SGD", "SGD with momentum", "Adam" };
+
+const char *
+nn_optim_name (NnOptimKind kind)
+{
+  return kind < NN_N_OPTIMS ? names[kind] : "unknown";
+}
+
+const char *
+nn_optim_label (NnOptimKind kind)
+{
+  return kind < NN_N_OPTIMS ? labels[kind] : "Unknown";
+}
+
+gboolean
+nn_optim_from_name (const char *name, NnOptimKind *kind)
+{
+  for (int i = 0; i < NN_N_OPTIMS; i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      {
+        *kind = (NnOptimKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+NnOptimConfig
+nn_optim_config_default (NnOptimKind kind)
+{
+  NnOptimConfig c = {
+    .kind = kind,
+    .lr = kind == NN_OPTIM_ADAM ? 0.001f : 0.1f,
+    .momentum = 0.9f,
+    .nesterov = FALSE,
+    .beta1 = 0.9f,
+    .beta2 = 0.999f,
+    .eps = 1e-8f,
+    .weight_decay = 0.0f,
+  };
+  return c;
+}
+
+static gboolean
+check_config (const NnOptimConfig *c, GError **error)
+{
+  if (c->kind >= NN_N_OPTIMS)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Unknown optimizer");
+      return FALSE;
+    }
+  if (!isfinite (c->lr) || c->lr <= 0.0f || c->lr > 1e3f)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The learning rate must be a positive number up to 1000, not %g",
+                   (double) c->lr);
+      return FALSE;
+    }
+  if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "Momentum must be at least 0 and below 1, not %g", (double) c->momentum);
+      return FALSE;
+    }
+  if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f && c->beta2 >= 0.0f && c->beta2 < 1.0f
+        && c->eps > 0.0f))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "Adam's betas must be in [0, 1) and its epsilon positive");
+      return FALSE;
+    }
+  if (!(c->weight_decay >= 0.0f && isfinite (c->weight_decay)))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "Weight decay must be zero or positive, not %g", (double) c->weight_decay);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+NnOptimizer *
+nn_optimizer_new (const NnOptimConfig *config, size_t n_params, GError **error)
+{
+  NnOptimizer *opt;
+
+  if (!check_config (config, error))
+    return NULL;
+  opt = g_new0 (NnOptimizer, 1);
+  opt->config = *config;
+  opt->n = n_params;
+  if (config->kind != NN_OPTIM_SGD)
+    opt->m = g_try_new0 (float, MAX (n_params, 1));
+  if (config->kind == NN_OPTIM_ADAM)
+    opt->v = g_try_new0 (float, MAX (n_params, 1));
+  if ((config->kind != NN_OPTIM_SGD && opt->m == NULL)
+      || (config->kind == NN_OPTIM_ADAM && opt->v == NULL))
+    {
+      nn_optimizer_free (opt);
+      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for the optimizer");
+      return NULL;
+    }
+  return opt;
+}
+
+void
+nn_optimizer_free (NnOptimizer *opt)
+{
+  if (opt == NULL)
+    return;
+  g_free (opt->m);
+  g_free (opt->v);
+  g_free (opt);
+}
+
+void
+nn_optimizer_reset (NnOptimizer *opt)
+{
+  opt->t = 0;
+  if (opt->m)
+    memset (opt->m, 0, sizeof (float) * opt->n);
+  if (opt->v)
+    memset (opt->v, 0, sizeof (float) * opt->n);
+}
+
+void
+nn_optimizer_set_lr (NnOptimizer *opt, float lr)
+{
+  if (isfinite (lr) && lr > 0.0f)
+    opt->config.lr = lr;
+}
+
+float
+nn_optimizer_get_lr (const NnOptimizer *opt)
+{
+  return opt->config.lr;
+}
+
+guint64
+nn_optimizer_get_t (const NnOptimizer *opt)
+{
+  return opt->t;
+}
+
+void
+nn_optimizer_step (NnOptimizer *opt, float *params, const float *grads)
+{
+  const NnOptimConfig *c = &opt->config;
+  const float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
+  const size_t n = opt->n;
+
+  opt->t++;
+  switch (c->kind)
+    {
+    case NN_OPTIM_SGD:
+      for (size_t i = 0; i < n; i++)
+        params[i] -= lr * (grads[i] + wd * params[i]);
+      break;
+
+    case NN_OPTIM_MOMENTUM:
+      for (size_t i = 0; i < n; i++)
+        {
+          float g = grads[i] + wd * params[i];
+          float v = mu * opt->m[i] + g;
+          opt->m[i] = v;
+          params[i] -= lr * (c->nesterov ? g + mu * v : v);
+        }
+      break;
+
+    case NN_OPTIM_ADAM:
+      {
+        const float b1 = c->beta1, b2 = c->beta2;
+        const float bc1 = 1.0f - powf (b1, (float) opt->t);
+        const float bc2 = 1.0f - powf (b2, (float) opt->t);
+        const float step = lr / bc1, inv_sqrt_bc2 = 1.0f / sqrtf (bc2);
+
+        for (size_t i = 0; i < n; i++)
+          {
+            float g = grads[i] + wd * params[i];
+            float m = b1 * opt->m[i] + (1.0f - b1) * g;
+            float v = b2 * opt->v[i] + (1.0f - b2) * g * g;
+            opt->m[i] = m;
+            opt->v[i] = v;
+            params[i] -= step * m / (sqrtf (v) * inv_sqrt_bc2 + c->eps);
+          }
+      }
+      break;
+
+    default:
+      break;
+    }
+}

@@ -1,0 +1,51 @@
+/* nn-optim.h: optimizers over one parameter block.
+ *
+ * The update rules are PyTorch's, so numbers can be compared with it:
+ *   weight decay (L2):  g = g + wd * p
+ *   sgd:                p = p - lr * g
+ *   momentum:           v = mu * v + g;  p = p - lr * v
+ *   nesterov:           v = mu * v + g;  p = p - lr * (g + mu * v)
+ *   adam:               m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+ *                       p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ * The learning rate may change between any two steps; state is kept.
+ */
+#pragma once
+
+#include "nn-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  NN_OPTIM_SGD,
+  NN_OPTIM_MOMENTUM,
+  NN_OPTIM_ADAM,
+  NN_N_OPTIMS
+} NnOptimKind;
+
+typedef struct
+{
+  NnOptimKind kind;
+  float       lr;
+  float       momentum;      /* momentum: mu */
+  gboolean    nesterov;
+  float       beta1, beta2, eps;
+  float       weight_decay;  /* L2, all parameters */
+} NnOptimConfig;
+
+const char   *nn_optim_name           (NnOptimKind kind);  /* "sgd", "momentum", "adam" */
+const char   *nn_optim_label          (NnOptimKind kind);
+gboolean      nn_optim_from_name      (const char *name, NnOptimKind *kind);
+NnOptimConfig nn_optim_config_default (NnOptimKind kind);  /* lr 0.1 sgd/momentum, 0.001 adam */
+
+typedef struct _NnOptimizer NnOptimizer;
+
+NnOptimizer  *nn_optimizer_new    (const NnOptimConfig *config, size_t n_params, GError **error);
+void          nn_optimizer_free   (NnOptimizer *opt);
+void          nn_optimizer_reset  (NnOptimizer *opt);
+void          nn_optimizer_set_lr (NnOptimizer *opt, float lr);
+float         nn_optimizer_get_lr (const NnOptimizer *opt);
+guint64       nn_optimizer_get_t  (const NnOptimizer *opt);   /* steps taken */
+void          nn_optimizer_step   (NnOptimizer *opt, float *params, const float *grads);
+
+G_END_DECLS

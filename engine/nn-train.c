@@ -1,0 +1,667 @@
+/* nn-train.c: the training loop, its controls and evaluation.
+ *
+ * The loop keeps its position (epoch, batch, this epoch's shuffled order)
+ * in the trainer, so a pause, a stop or the end of the configured epochs
+ * leaves everything needed to go on: run() simply continues. Each epoch's
+ * order comes from (seed, epoch) alone, so a run that was paused, stopped
+ * and continued gives the same numbers as one that was not.
+ */
+#include "nn-train.h"
+#include "nn-kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#define EVAL_CHUNK 512
+
+typedef enum
+{
+  STEP_NONE,
+  STEP_BATCH,
+  STEP_EPOCH,
+} StepMode;
+
+struct _NnTrainer
+{
+  NnNetwork     *net;
+  NnData        *data;
+  NnTrainConfig  config;
+  NnOptimizer   *opt;
+  NnRng          dropout_rng;
+  gboolean       probabilities;   /* the loss reads probabilities, not logits */
+  size_t         in_size, out_size;
+
+  /* Position */
+  int            epoch;           /* epochs finished */
+  int            batch;           /* batches finished in the current epoch */
+  int            n_batches;
+  guint32       *order;           /* (n_train) this epoch's order */
+  guint64        step;
+  double         elapsed;
+  double         epoch_time;
+  double         sum_loss;
+  int            sum_correct, sum_n;
+
+  /* Batch buffers */
+  float         *x;               /* (batch, in_size) */
+  gint32        *labels;          /* (batch) */
+  float         *targets;         /* (batch, out_size) */
+  float         *dout;            /* (batch, out_size) */
+
+  /* Controls, under lock */
+  GMutex         lock;
+  GCond          cond;
+  gboolean       pause_requested;
+  gboolean       stop_requested;
+  StepMode       step_mode;
+  gboolean       stepping;
+  float          pending_lr;      /* > 0 when a change waits for the next batch */
+  int            epochs;
+};
+
+void
+nn_train_config_init (NnTrainConfig *config)
+{
+  memset (config, 0, sizeof *config);
+  config->loss = NN_LOSS_CROSS_ENTROPY;
+  config->optim = nn_optim_config_default (NN_OPTIM_ADAM);
+  config->init = NN_INIT_AUTO;
+  config->batch_size = 64;
+  config->epochs = 10;
+  config->seed = 1;
+  config->threads = 0;
+}
+
+/* Evaluation results */
+
+typedef struct
+{
+  NnEvalResult  pub;
+  gatomicrefcount ref;
+} EvalResult;
+
+static NnEvalResult *
+eval_result_new (int n, int n_outputs, gboolean classification)
+{
+  EvalResult *r = g_new0 (EvalResult, 1);
+
+  g_atomic_ref_count_init (&r->ref);
+  r->pub.n = n;
+  r->pub.n_outputs = n_outputs;
+  r->pub.rows = g_new (guint32, MAX (n, 1));
+  r->pub.outputs = g_new (float, (size_t) MAX (n, 1) * n_outputs);
+  if (classification)
+    {
+      r->pub.predicted = g_new (gint32, MAX (n, 1));
+      r->pub.labels = g_new (gint32, MAX (n, 1));
+    }
+  else
+    r->pub.targets = g_new (float, (size_t) MAX (n, 1) * n_outputs);
+  return &r->pub;
+}
+
+NnEvalResult *
+nn_eval_result_ref (NnEvalResult *result)
+{
+  EvalResult *r = (EvalResult *) result;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  g_atomic_ref_count_inc (&r->ref);
+  return result;
+}
+
+void
+nn_eval_result_unref (NnEvalResult *result)
+{
+  EvalResult *r = (EvalResult *) result;
+
+  if (result == NULL || !g_atomic_ref_count_dec (&r->ref))
+    return;
+  g_free (result->rows);
+  g_free (result->predicted);
+  g_free (result->labels);
+  g_free (result->outputs);
+  g_free (result->targets);
+  g_free (r);
+}
+
+static NnLayerKind
+last_kind (NnNetwork *net)
+{
+  const NnNetSpec *spec = nn_network_get_spec (net);
+  return spec->layers[spec->n_layers - 1].kind;
+}
+
+static int
+argmax (const float *v, int n)
+{
+  int best = 0;
+
+  for (int j = 1; j < n; j++)
+    if (v[j] > v[best])
+      best = j;
+  return best;
+}
+
+/* Turns raw outputs into what a user reads: class probabilities when the
+ * network ends in logits for a probability loss. */
+static void
+to_probabilities (float *out, int n, int dim, NnLossKind loss, gboolean probabilities)
+{
+  if (probabilities)
+    return;
+  if (loss == NN_LOSS_CROSS_ENTROPY)
+    nn_softmax_rows (out, n, dim);
+  else if (loss == NN_LOSS_BCE)
+    for (size_t k = 0; k < (size_t) n * dim; k++)
+      out[k] = 1.0f / (1.0f + expf (-out[k]));
+}
+
+NnEvalResult *
+nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
+             const guint32 *rows, int n, GError **error)
+{
+  gboolean classification = ds->task == NN_TASK_CLASSIFICATION;
+  gboolean probabilities = nn_loss_takes_probabilities (loss, last_kind (net));
+  size_t in_size = nn_network_get_in_size (net);
+  int dim = (int) nn_network_get_out_size (net);
+  NnEvalResult *r = NULL;
+  g_autofree float *x = NULL;
+  double total_loss = 0.0, sse = 0.0, sum_t = 0.0, sum_t2 = 0.0;
+
+  if (in_size != nn_dataset_size (ds) || dim != nn_dataset_n_outputs (ds))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
+                   "The network takes %zu inputs and gives %d outputs, but the data has %zu "
+                   "inputs and %d outputs", in_size, dim, nn_dataset_size (ds),
+                   nn_dataset_n_outputs (ds));
+      return NULL;
+    }
+  if (n <= 0)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "There are no samples to evaluate");
+      return NULL;
+    }
+
+  r = eval_result_new (n, dim, classification);
+  x = g_new (float, (size_t) EVAL_CHUNK * in_size);
+  for (int i = 0; i < n; i++)
+    r->rows[i] = rows ? rows[i] : (guint32) i;
+
+  for (int start = 0; start < n; start += EVAL_CHUNK)
+    {
+      int count = MIN (EVAL_CHUNK, n - start);
+      float *out = r->outputs + (size_t) start * dim;
+      const float *y;
+
+      nn_dataset_gather (ds, r->rows + start, count, x,
+                         classification ? r->labels + start : NULL,
+                         classification ? NULL : r->targets + (size_t) start * dim);
+      y = nn_network_forward (net, x, count, FALSE, NULL);
+      if (y == NULL)
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory to evaluate");
+          nn_eval_result_unref (r);
+          return NULL;
+        }
+      memcpy (out, y, sizeof (float) * count * dim);
+      total_loss += (double) count * nn_loss_compute (loss, probabilities, NULL, out,
+                                                      classification ? r->labels + start : NULL,
+                                                      classification ? NULL : r->targets + (size_t) start * dim,
+                                                      count, dim);
+    }
+
+  r->loss = (float) (total_loss / n);
+  if (classification)
+    {
+      to_probabilities (r->outputs, n, dim, loss, probabilities);
+      for (int i = 0; i < n; i++)
+        {
+          r->predicted[i] = argmax (r->outputs + (size_t) i * dim, dim);
+          r->n_correct += r->predicted[i] == r->labels[i];
+        }
+      r->accuracy = (float) r->n_correct / n;
+    }
+  else
+    {
+      size_t m = (size_t) n * dim;
+      for (size_t k = 0; k < m; k++)
+        {
+          double d = r->outputs[k] - r->targets[k];
+          sse += d * d;
+          sum_t += r->targets[k];
+          sum_t2 += (double) r->targets[k] * r->targets[k];
+        }
+      r->rmse = (float) sqrt (sse / m);
+      {
+        double sst = sum_t2 - sum_t * sum_t / m;
+        r->r2 = sst > 0.0 ? (float) (1.0 - sse / sst) : 0.0f;
+      }
+    }
+  return r;
+}
+
+/* The trainer */
+
+NnTrainer *
+nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config, GError **error)
+{
+  NnTrainer *t = NULL;
+  const NnDataset *train = data->train;
+  gboolean classification = train->task == NN_TASK_CLASSIFICATION;
+  int n_outputs = nn_dataset_n_outputs (train);
+  int bad_layer;
+  g_autoptr(GError) local = NULL;
+
+  if (config->batch_size < 1 || config->batch_size > 65536)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The batch size must be between 1 and 65536, not %d", config->batch_size);
+      return NULL;
+    }
+  if (config->epochs < 0 || config->epochs > 1000000)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The number of epochs must be between 0 and 1000000, not %d", config->epochs);
+      return NULL;
+    }
+  if (data->n_train < 1)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "There are no training samples left after the validation split");
+      return NULL;
+    }
+  if (classification && config->loss == NN_LOSS_CROSS_ENTROPY && n_outputs < 2)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "Cross-entropy needs at least two classes");
+      return NULL;
+    }
+  if (!classification && (config->loss == NN_LOSS_CROSS_ENTROPY || config->loss == NN_LOSS_BCE))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "%s needs classes, but “%s” is a regression dataset; use mse or mae",
+                   nn_loss_label (config->loss), data->name);
+      return NULL;
+    }
+  if (!nn_net_spec_check (spec, train->shape, n_outputs, NULL, &bad_layer, &local))
+    {
+      if (bad_layer >= 0)
+        g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "Layer %d (%s): %s", bad_layer + 1,
+                     nn_layer_kind_label (spec->layers[bad_layer].kind), local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+
+  t = g_new0 (NnTrainer, 1);
+  g_mutex_init (&t->lock);
+  g_cond_init (&t->cond);
+  t->data = nn_data_ref (data);
+  t->config = *config;
+  t->epochs = config->epochs;
+  t->net = nn_network_new (spec, train->shape, error);
+  if (t->net == NULL)
+    goto fail;
+  nn_network_init (t->net, config->init, config->seed);
+  t->opt = nn_optimizer_new (&config->optim, nn_network_get_n_params (t->net), error);
+  if (t->opt == NULL)
+    goto fail;
+  nn_rng_init (&t->dropout_rng, config->seed, 0xd40d);
+  t->probabilities = nn_loss_takes_probabilities (config->loss, last_kind (t->net));
+  t->in_size = nn_network_get_in_size (t->net);
+  t->out_size = nn_network_get_out_size (t->net);
+  t->n_batches = (data->n_train + config->batch_size - 1) / config->batch_size;
+  t->order = g_new (guint32, data->n_train);
+  t->x = g_try_new (float, (size_t) config->batch_size * t->in_size);
+  t->labels = g_new (gint32, config->batch_size);
+  t->targets = g_new (float, (size_t) config->batch_size * t->out_size);
+  t->dout = g_new (float, (size_t) config->batch_size * t->out_size);
+  if (t->x == NULL)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch of %d",
+                   config->batch_size);
+      goto fail;
+    }
+  return t;
+
+fail:
+  nn_trainer_free (t);
+  return NULL;
+}
+
+void
+nn_trainer_free (NnTrainer *t)
+{
+  if (t == NULL)
+    return;
+  nn_network_free (t->net);
+  nn_optimizer_free (t->opt);
+  g_clear_pointer (&t->data, nn_data_unref);
+  g_free (t->order);
+  g_free (t->x);
+  g_free (t->labels);
+  g_free (t->targets);
+  g_free (t->dout);
+  g_mutex_clear (&t->lock);
+  g_cond_clear (&t->cond);
+  g_free (t);
+}
+
+NnNetwork *
+nn_trainer_get_network (NnTrainer *t)
+{
+  return t->net;
+}
+
+NnData *
+nn_trainer_get_data (NnTrainer *t)
+{
+  return t->data;
+}
+
+const NnTrainConfig *
+nn_trainer_get_config (NnTrainer *t)
+{
+  return &t->config;
+}
+
+/* Controls */
+
+void
+nn_trainer_pause (NnTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->pause_requested = TRUE;
+  t->step_mode = STEP_NONE;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+nn_trainer_resume (NnTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->pause_requested = FALSE;
+  t->step_mode = STEP_NONE;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+nn_trainer_stop (NnTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->stop_requested = TRUE;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+static void
+request_step (NnTrainer *t, StepMode mode)
+{
+  g_mutex_lock (&t->lock);
+  t->pause_requested = TRUE;
+  t->step_mode = mode;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+nn_trainer_step_batch (NnTrainer *t)
+{
+  request_step (t, STEP_BATCH);
+}
+
+void
+nn_trainer_step_epoch (NnTrainer *t)
+{
+  request_step (t, STEP_EPOCH);
+}
+
+void
+nn_trainer_set_lr (NnTrainer *t, float lr)
+{
+  if (!(isfinite (lr) && lr > 0.0f))
+    return;
+  g_mutex_lock (&t->lock);
+  t->pending_lr = lr;
+  g_mutex_unlock (&t->lock);
+}
+
+void
+nn_trainer_set_epochs (NnTrainer *t, int epochs)
+{
+  g_mutex_lock (&t->lock);
+  t->epochs = MAX (epochs, 0);
+  g_mutex_unlock (&t->lock);
+}
+
+gboolean
+nn_trainer_is_paused (NnTrainer *t)
+{
+  gboolean paused;
+
+  g_mutex_lock (&t->lock);
+  paused = t->pause_requested && t->step_mode == STEP_NONE;
+  g_mutex_unlock (&t->lock);
+  return paused;
+}
+
+int
+nn_trainer_get_epoch (NnTrainer *t)
+{
+  return g_atomic_int_get (&t->epoch);
+}
+
+/* Waits at a batch boundary while paused. Returns FALSE on stop. */
+static gboolean
+wait_if_paused (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data)
+{
+  gboolean told = FALSE;
+
+  g_mutex_lock (&t->lock);
+  for (;;)
+    {
+      if (t->stop_requested)
+        {
+          t->stop_requested = FALSE;
+          g_mutex_unlock (&t->lock);
+          return FALSE;
+        }
+      if (!t->pause_requested || t->step_mode != STEP_NONE)
+        break;
+      if (!told && cb && cb->paused)
+        {
+          /* Callbacks run unlocked so they may call the controls. */
+          told = TRUE;
+          g_mutex_unlock (&t->lock);
+          cb->paused (t, user_data);
+          g_mutex_lock (&t->lock);
+          continue;
+        }
+      g_cond_wait (&t->cond, &t->lock);
+    }
+  if (t->pending_lr > 0.0f)
+    {
+      nn_optimizer_set_lr (t->opt, t->pending_lr);
+      t->pending_lr = 0.0f;
+    }
+  g_mutex_unlock (&t->lock);
+  return TRUE;
+}
+
+static void
+begin_epoch (NnTrainer *t)
+{
+  NnRng rng;
+
+  memcpy (t->order, t->data->train_rows, sizeof (guint32) * t->data->n_train);
+  nn_rng_init (&rng, t->config.seed, 0x5eff1e00u + (guint64) t->epoch);
+  nn_rng_shuffle (&rng, t->order, t->data->n_train);
+  t->sum_loss = 0.0;
+  t->sum_correct = 0;
+  t->sum_n = 0;
+  t->epoch_time = 0.0;
+}
+
+static gboolean
+train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
+{
+  const NnDataset *ds = t->data->train;
+  gboolean classification = ds->task == NN_TASK_CLASSIFICATION;
+  int start = t->batch * t->config.batch_size;
+  int n = MIN (t->config.batch_size, t->data->n_train - start);
+  int dim = (int) t->out_size;
+  double t0 = nn_now (), dt;
+  const float *y;
+  float loss;
+  int correct = 0;
+
+  nn_dataset_gather (ds, t->order + start, n, t->x, classification ? t->labels : NULL,
+                     classification ? NULL : t->targets);
+  y = nn_network_forward (t->net, t->x, n, TRUE, &t->dropout_rng);
+  if (y == NULL)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch");
+      return FALSE;
+    }
+  loss = nn_loss_compute (t->config.loss, t->probabilities, t->dout, y,
+                          classification ? t->labels : NULL,
+                          classification ? NULL : t->targets, n, dim);
+  if (!isfinite (loss))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_DIVERGED,
+                   "Training diverged: the loss became %s at epoch %d, batch %d; "
+                   "try a smaller learning rate", isnan (loss) ? "NaN" : "infinite",
+                   t->epoch + 1, t->batch + 1);
+      return FALSE;
+    }
+  if (classification)
+    for (int i = 0; i < n; i++)
+      correct += argmax (y + (size_t) i * dim, dim) == t->labels[i];
+
+  nn_network_backward (t->net, t->dout, n, NULL);
+  nn_optimizer_step (t->opt, nn_network_get_params (t->net), nn_network_get_grads (t->net));
+
+  dt = nn_now () - t0;
+  t->elapsed += dt;
+  t->epoch_time += dt;
+  t->sum_loss += (double) loss * n;
+  t->sum_correct += correct;
+  t->sum_n += n;
+  t->step++;
+
+  report->epoch = t->epoch;
+  report->batch = t->batch;
+  report->n_batches = t->n_batches;
+  report->step = t->step;
+  report->n = n;
+  report->loss = loss;
+  report->accuracy = classification ? (float) correct / n : 0.0f;
+  report->lr = nn_optimizer_get_lr (t->opt);
+  report->elapsed = t->elapsed;
+  t->batch++;
+  return TRUE;
+}
+
+static gboolean
+finish_epoch (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GError **error)
+{
+  NnData *d = t->data;
+  NnEpochReport report = { 0 };
+  gboolean classification = d->train->task == NN_TASK_CLASSIFICATION;
+
+  report.epoch = t->epoch;
+  report.epochs = t->epochs;
+  report.train_loss = (float) (t->sum_loss / MAX (t->sum_n, 1));
+  report.train_accuracy = classification ? (float) t->sum_correct / MAX (t->sum_n, 1) : 0.0f;
+  report.epoch_seconds = t->epoch_time;
+  report.samples_per_second = t->epoch_time > 0.0 ? t->sum_n / t->epoch_time : 0.0;
+
+  if (d->n_val > 0)
+    {
+      report.val = nn_evaluate (t->net, t->config.loss, d->train, d->val_rows, d->n_val, error);
+      if (report.val == NULL)
+        return FALSE;
+    }
+  if (d->test != NULL && d->test->n > 0)
+    {
+      report.test = nn_evaluate (t->net, t->config.loss, d->test, NULL, d->test->n, error);
+      if (report.test == NULL)
+        {
+          nn_eval_result_unref (report.val);
+          return FALSE;
+        }
+    }
+
+  g_atomic_int_inc (&t->epoch);
+  t->batch = 0;
+  report.elapsed = t->elapsed;
+  if (cb && cb->epoch_done)
+    cb->epoch_done (t, &report, user_data);
+  nn_eval_result_unref (report.val);
+  nn_eval_result_unref (report.test);
+  return TRUE;
+}
+
+gboolean
+nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GError **error)
+{
+  if (t->config.threads > 0)
+    openblas_set_num_threads (t->config.threads);
+
+  for (;;)
+    {
+      NnBatchReport report;
+      int epochs;
+      gboolean epoch_end;
+
+      if (!wait_if_paused (t, cb, user_data))
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was stopped");
+          return FALSE;
+        }
+
+      g_mutex_lock (&t->lock);
+      epochs = t->epochs;
+      g_mutex_unlock (&t->lock);
+      if (t->epoch >= epochs)
+        return TRUE;
+
+      if (t->batch == 0)
+        begin_epoch (t);
+      if (!train_batch (t, &report, error))
+        return FALSE;
+      epoch_end = t->batch >= t->n_batches;
+
+      g_mutex_lock (&t->lock);
+      if (t->step_mode == STEP_BATCH || (t->step_mode == STEP_EPOCH && epoch_end))
+        t->step_mode = STEP_NONE;
+      g_mutex_unlock (&t->lock);
+
+      if (cb && cb->batch_done)
+        cb->batch_done (t, &report, user_data);
+      if (epoch_end && !finish_epoch (t, cb, user_data, error))
+        return FALSE;
+    }
+}
+
+NnEvalResult *
+nn_trainer_evaluate (NnTrainer *t, const NnDataset *ds, const guint32 *rows, int n, GError **error)
+{
+  return nn_evaluate (t->net, t->config.loss, ds, rows, n, error);
+}
+
+gboolean
+nn_trainer_predict (NnTrainer *t, const float *x, int n, float *out)
+{
+  gboolean classification = t->data->train->task == NN_TASK_CLASSIFICATION;
+
+  if (!nn_network_predict (t->net, x, n, out))
+    return FALSE;
+  if (classification)
+    to_probabilities (out, n, (int) t->out_size, t->config.loss, t->probabilities);
+  return TRUE;
+}

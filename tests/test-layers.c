@@ -1,0 +1,327 @@
+/* test-layers.c: kernels against their naive oracles, every layer's backward
+ * against central differences, shape inference and specs. */
+#include "nn-gradcheck.h"
+#include "nn-kernels.h"
+#include "nn-network.h"
+
+#include <math.h>
+#include <string.h>
+
+static void
+fill (float *v, size_t n, NnRng *rng)
+{
+  for (size_t i = 0; i < n; i++)
+    v[i] = nn_rng_range (rng, -1.0f, 1.0f);
+}
+
+static double
+max_abs_diff (const float *a, const float *b, size_t n)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++)
+    m = MAX (m, fabs ((double) a[i] - b[i]));
+  return m;
+}
+
+static void
+test_sgemm_matches_reference (void)
+{
+  NnRng rng;
+  const int m = 37, n = 23, k = 51;
+
+  nn_rng_init (&rng, 3, 0);
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      {
+        g_autofree float *a = g_new (float, m * k), *b = g_new (float, k * n);
+        g_autofree float *c1 = g_new (float, m * n), *c2 = g_new (float, m * n);
+
+        fill (a, m * k, &rng);
+        fill (b, k * n, &rng);
+        fill (c1, m * n, &rng);
+        memcpy (c2, c1, sizeof (float) * m * n);
+        nn_sgemm (ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, c1, n);
+        nn_ref_sgemm (ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, c2, n);
+        g_assert_cmpfloat (max_abs_diff (c1, c2, m * n), <, 1e-4);
+      }
+}
+
+static void
+test_dense_matches_reference (void)
+{
+  const int n = 17, in = 45, out = 13;
+  g_autofree float *x = g_new (float, n * in), *w = g_new (float, out * in), *b = g_new (float, out);
+  g_autofree float *y1 = g_new (float, n * out), *y2 = g_new (float, n * out);
+  g_autofree float *g = g_new (float, n * out);
+  g_autofree float *dx1 = g_new (float, n * in), *dx2 = g_new (float, n * in);
+  g_autofree float *dw1 = g_new (float, out * in), *dw2 = g_new (float, out * in);
+  g_autofree float *db1 = g_new (float, out), *db2 = g_new (float, out);
+  NnRng rng;
+
+  nn_rng_init (&rng, 4, 0);
+  fill (x, n * in, &rng);
+  fill (w, out * in, &rng);
+  fill (b, out, &rng);
+  fill (g, n * out, &rng);
+  nn_dense_forward (y1, x, w, b, n, in, out);
+  nn_ref_dense_forward (y2, x, w, b, n, in, out);
+  g_assert_cmpfloat (max_abs_diff (y1, y2, n * out), <, 1e-4);
+  nn_dense_backward (dx1, dw1, db1, g, x, w, n, in, out);
+  nn_ref_dense_backward (dx2, dw2, db2, g, x, w, n, in, out);
+  g_assert_cmpfloat (max_abs_diff (dx1, dx2, n * in), <, 1e-4);
+  g_assert_cmpfloat (max_abs_diff (dw1, dw2, out * in), <, 1e-4);
+  g_assert_cmpfloat (max_abs_diff (db1, db2, out), <, 1e-4);
+}
+
+static void
+check_spec (const char *text, NnShape in, double tolerance)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse (text, &error);
+  double err;
+
+  g_assert_no_error (error);
+  err = nn_grad_check_network (spec, in, 5, 42);
+  if (g_test_verbose ())
+    g_printerr ("%-40s relative error %.2e\n", text, err);
+  g_assert_cmpfloat (err, >=, 0.0);
+  g_assert_cmpfloat (err, <, tolerance);
+}
+
+static void
+test_grad_dense (void)
+{
+  check_spec ("dense:7", nn_shape_1d (6), 1e-3);
+}
+
+static void
+test_grad_activations (void)
+{
+  check_spec ("relu", nn_shape_1d (9), 1e-3);
+  check_spec ("leaky_relu:0.1", nn_shape_1d (9), 1e-3);
+  check_spec ("sigmoid", nn_shape_1d (9), 1e-3);
+  check_spec ("tanh", nn_shape_1d (9), 1e-3);
+}
+
+static void
+test_grad_softmax (void)
+{
+  /* Softmax on its own: the Jacobian-vector product, not the fused loss. */
+  check_spec ("softmax", nn_shape_1d (6), 1e-3);
+}
+
+static void
+test_grad_dropout_flatten (void)
+{
+  check_spec ("dropout:0.5", nn_shape_1d (12), 1e-3);
+  check_spec ("flatten,dense:4", nn_shape_3d (2, 3, 3), 1e-3);
+}
+
+static void
+test_grad_composed (void)
+{
+  check_spec ("dense:8,relu,dense:6,tanh,dropout:0.3,dense:5,sigmoid,dense:3,softmax",
+              nn_shape_1d (4), 2e-3);
+  check_spec ("flatten,dense:10,leaky_relu:0.05,dense:4", nn_shape_3d (1, 4, 4), 2e-3);
+}
+
+static void
+test_grad_check_detects_a_wrong_gradient (void)
+{
+  /* The oracle must be able to fail: compare the analytic gradient of one
+   * layer with the numerical gradient of another. */
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:3,tanh", NULL);
+  g_autoptr(NnNetSpec) other = nn_net_spec_parse ("dense:3,sigmoid", NULL);
+  double good = nn_grad_check_network (spec, nn_shape_1d (4), 3, 1);
+  double also_good = nn_grad_check_network (other, nn_shape_1d (4), 3, 1);
+
+  g_assert_cmpfloat (good, <, 1e-3);
+  g_assert_cmpfloat (also_good, <, 1e-3);
+  g_assert_cmpfloat (nn_grad_check_network (spec, nn_shape_1d (0), 3, 1), <, 0.0);
+}
+
+static void
+test_relu_forward_values (void)
+{
+  float x[] = { -2, -0.5f, 0, 0.5f, 3 }, y[5], d[5], ones[] = { 1, 1, 1, 1, 1 };
+
+  nn_relu_forward (y, x, 5);
+  g_assert_cmpfloat (y[0], ==, 0.0f);
+  g_assert_cmpfloat (y[4], ==, 3.0f);
+  nn_leaky_relu_forward (y, x, 0.1f, 5);
+  g_assert_cmpfloat_with_epsilon (y[0], -0.2f, 1e-6);
+  nn_leaky_relu_backward (d, ones, x, 0.1f, 5);
+  g_assert_cmpfloat_with_epsilon (d[1], 0.1f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (d[3], 1.0f, 1e-6);
+}
+
+static void
+test_dropout_modes (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dropout:0.5", NULL);
+  NnNetwork *net = nn_network_new (spec, nn_shape_1d (1000), NULL);
+  g_autofree float *x = g_new (float, 1000);
+  const float *y;
+  NnRng rng;
+  int zeros = 0;
+
+  for (int i = 0; i < 1000; i++)
+    x[i] = 1.0f;
+  nn_rng_init (&rng, 9, 0);
+  y = nn_network_forward (net, x, 1, TRUE, &rng);
+  for (int i = 0; i < 1000; i++)
+    {
+      g_assert_true (y[i] == 0.0f || y[i] == 2.0f);
+      zeros += y[i] == 0.0f;
+    }
+  g_assert_cmpint (zeros, >, 400);
+  g_assert_cmpint (zeros, <, 600);
+  /* Evaluation mode is the identity. */
+  y = nn_network_forward (net, x, 1, FALSE, NULL);
+  for (int i = 0; i < 1000; i++)
+    g_assert_cmpfloat (y[i], ==, 1.0f);
+  nn_network_free (net);
+}
+
+static void
+test_spec_parse_and_print (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) spec =
+    nn_net_spec_parse ("dense:128, relu,leaky-relu:0.2,dropout:0.25,flatten,Softmax,tanh,sigmoid",
+                       &error);
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (spec->n_layers, ==, 8);
+  g_assert_cmpint (spec->layers[0].units, ==, 128);
+  g_assert_cmpfloat_with_epsilon (spec->layers[2].slope, 0.2f, 1e-6);
+  text = nn_net_spec_to_string (spec);
+  g_assert_cmpstr (text, ==, "dense:128,relu,leaky_relu:0.2,dropout:0.25,flatten,softmax,tanh,sigmoid");
+}
+
+static void
+test_spec_errors (void)
+{
+  const char *bad[] = { "", "dense", "dense:0", "dense:-3", "dense:12x", "dropout:1.5",
+                        "dropout", "conv9", "relu:3", "dense:128,,relu", "leaky_relu:abc" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      NnNetSpec *spec = nn_net_spec_parse (bad[i], &error);
+      g_assert_null (spec);
+      g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpuint (strlen (error->message), >, 10);
+    }
+}
+
+static void
+test_spec_check (void)
+{
+  NnLayerInfo infos[8];
+  int bad = 99;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) mlp = nn_net_spec_parse ("dense:128,relu,dense:64,relu,dense:10", NULL);
+  g_autoptr(NnNetSpec) wrong_out = nn_net_spec_parse ("dense:128,relu,dense:7", NULL);
+  g_autoptr(NnNetSpec) empty = nn_net_spec_new ();
+  g_autoptr(NnNetSpec) no_params = nn_net_spec_parse ("relu", NULL);
+  g_autoptr(NnNetSpec) huge = nn_net_spec_parse ("dense:1000000,dense:100000", NULL);
+
+  g_assert_true (nn_net_spec_check (mlp, nn_shape_3d (1, 28, 28), 10, infos, &bad, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (infos[0].n_params, ==, 784 * 128 + 128);
+  g_assert_cmpuint (infos[2].n_params, ==, 128 * 64 + 64);
+  g_assert_cmpuint (nn_shape_size (infos[4].out), ==, 10);
+
+  g_assert_false (nn_net_spec_check (wrong_out, nn_shape_1d (2), 2, infos, &bad, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
+  g_assert_cmpint (bad, ==, 2);
+  g_assert_nonnull (strstr (error->message, "7 outputs"));
+  g_clear_error (&error);
+
+  g_assert_false (nn_net_spec_check (empty, nn_shape_1d (2), 2, NULL, &bad, &error));
+  g_assert_cmpint (bad, ==, -1);
+  g_clear_error (&error);
+
+  g_assert_false (nn_net_spec_check (no_params, nn_shape_1d (2), 2, NULL, &bad, &error));
+  g_clear_error (&error);
+
+  g_assert_false (nn_net_spec_check (huge, nn_shape_1d (784), 0, NULL, &bad, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
+  g_assert_cmpint (bad, ==, 0);
+}
+
+static void
+test_spec_edit (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:8,relu,dense:2", NULL);
+  NnLayerSpec tanh_layer = nn_layer_spec_default (NN_LAYER_TANH);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+
+  nn_net_spec_insert (spec, 1, &tanh_layer);
+  a = nn_net_spec_to_string (spec);
+  g_assert_cmpstr (a, ==, "dense:8,tanh,relu,dense:2");
+  nn_net_spec_move (spec, 1, 2);
+  b = nn_net_spec_to_string (spec);
+  g_assert_cmpstr (b, ==, "dense:8,relu,tanh,dense:2");
+  nn_net_spec_remove (spec, 2);
+  c = nn_net_spec_to_string (spec);
+  g_assert_cmpstr (c, ==, "dense:8,relu,dense:2");
+}
+
+static void
+test_init_schemes (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:256,relu", NULL);
+  NnNetwork *net = nn_network_new (spec, nn_shape_1d (400), NULL);
+  NnNetwork *net2 = nn_network_new (spec, nn_shape_1d (400), NULL);
+  size_t n = 400 * 256;
+  float *w = nn_network_get_params (net);
+  double sum2 = 0.0, max_abs = 0.0;
+
+  nn_network_init (net, NN_INIT_HE, 5);
+  for (size_t i = 0; i < n; i++)
+    sum2 += (double) w[i] * w[i];
+  /* He: variance 2 / fan_in */
+  g_assert_cmpfloat (fabs (sum2 / n - 2.0 / 400), <, 0.1 * 2.0 / 400);
+
+  nn_network_init (net, NN_INIT_UNIFORM, 5);
+  for (size_t i = 0; i < n; i++)
+    max_abs = MAX (max_abs, fabs (w[i]));
+  g_assert_cmpfloat (max_abs, <=, 1.0);
+  g_assert_cmpfloat (max_abs, >, 0.99);
+
+  /* Same seed, same weights; biases zero. */
+  nn_network_init (net, NN_INIT_AUTO, 11);
+  nn_network_init (net2, NN_INIT_AUTO, 11);
+  g_assert_cmpmem (w, sizeof (float) * nn_network_get_n_params (net),
+                   nn_network_get_params (net2), sizeof (float) * nn_network_get_n_params (net2));
+  g_assert_cmpfloat (w[n], ==, 0.0f);
+  nn_network_init (net2, NN_INIT_AUTO, 12);
+  g_assert_true (memcmp (w, nn_network_get_params (net2), sizeof (float) * n) != 0);
+  nn_network_free (net);
+  nn_network_free (net2);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/kernels/sgemm", test_sgemm_matches_reference);
+  g_test_add_func ("/engine/kernels/dense", test_dense_matches_reference);
+  g_test_add_func ("/engine/dense/grad-check", test_grad_dense);
+  g_test_add_func ("/engine/activations/grad-check", test_grad_activations);
+  g_test_add_func ("/engine/activations/values", test_relu_forward_values);
+  g_test_add_func ("/engine/softmax/grad-check", test_grad_softmax);
+  g_test_add_func ("/engine/dropout-flatten/grad-check", test_grad_dropout_flatten);
+  g_test_add_func ("/engine/dropout/modes", test_dropout_modes);
+  g_test_add_func ("/engine/network/grad-check", test_grad_composed);
+  g_test_add_func ("/engine/network/grad-check-sanity", test_grad_check_detects_a_wrong_gradient);
+  g_test_add_func ("/engine/spec/parse", test_spec_parse_and_print);
+  g_test_add_func ("/engine/spec/errors", test_spec_errors);
+  g_test_add_func ("/engine/spec/check", test_spec_check);
+  g_test_add_func ("/engine/spec/edit", test_spec_edit);
+  g_test_add_func ("/engine/init/schemes", test_init_schemes);
+  return g_test_run ();
+}
