@@ -40,6 +40,8 @@ typedef struct
   float   *targets;      /* (n, n_targets), regression only */
 } NnDataset;
 
+/* A zeroed table: bytes or floats for the features, labels (n_outputs is
+ * n_classes) or targets (n_outputs is n_targets). (transfer full) */
 NnDataset *nn_dataset_new     (NnTask task, NnShape shape, int n, int n_outputs,
                                gboolean as_bytes, GError **error);
 void       nn_dataset_free    (NnDataset *ds);
@@ -78,6 +80,8 @@ typedef struct
   gpointer    progress_data;
 } NnDataOptions;
 
+/* Defaults: no data dir, the sets' own sample count and noise, seed 1, no
+ * validation rows, CSV standardisation on. */
 void nn_data_options_init (NnDataOptions *opts);
 
 typedef struct

@@ -52,6 +52,7 @@ nn_dense_backward (float *din, float *dw, float *db, const float *dout,
 void
 nn_relu_forward (float *y, const float *x, size_t m)
 {
+  /* Selects, not fmaxf or products, so GCC vectorises them at -O3. */
   for (size_t i = 0; i < m; i++)
     y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
@@ -60,7 +61,10 @@ void
 nn_relu_backward (float *din, const float *dout, const float *x, size_t m)
 {
   for (size_t i = 0; i < m; i++)
-    din[i] = x[i] > 0.0f ? dout[i] : 0.0f;
+    {
+      float d = dout[i];
+      din[i] = x[i] > 0.0f ? d : 0.0f;
+    }
 }
 
 void
@@ -74,7 +78,10 @@ void
 nn_leaky_relu_backward (float *din, const float *dout, const float *x, float slope, size_t m)
 {
   for (size_t i = 0; i < m; i++)
-    din[i] = x[i] > 0.0f ? dout[i] : slope * dout[i];
+    {
+      float d = dout[i];
+      din[i] = x[i] > 0.0f ? d : slope * d;
+    }
 }
 
 void

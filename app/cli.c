@@ -1,0 +1,658 @@
+/* cli.c: backprop-cli, the headless program.
+ *
+ *   backprop-cli train --dataset NAME (--net SPEC | --preset NAME) [...]
+ *   backprop-cli eval  --model FILE --dataset NAME [--data-dir DIR] [--json]
+ *   backprop-cli info  --model FILE
+ *   backprop-cli bench [--data-dir DIR] [--epochs N] [--threads N]
+ *
+ * It links the engine alone. Results go to stdout (one JSON object per
+ * epoch with --json), progress and messages to stderr; any bad input ends
+ * with one sentence on stderr and a non-zero exit status: 2 for a bad
+ * command line, 1 for everything else.
+ */
+#include "nn-dataset.h"
+#include "nn-kernels.h"
+#include "nn-model-file.h"
+#include "nn-presets.h"
+#include "nn-train.h"
+
+#include <cblas.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  gboolean json;
+  gboolean progress;    /* a bar on stderr: only when it is a terminal */
+  gboolean regression;
+  double   last_draw;
+} RunState;
+
+static int
+fail (int status, const GError *error, const char *fallback)
+{
+  const char *msg = error ? error->message : fallback;
+  gsize len = strlen (msg);
+
+  g_printerr ("backprop-cli: %s%s\n", msg, len > 0 && msg[len - 1] == '.' ? "" : ".");
+  return status;
+}
+
+static int
+usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("backprop-cli: %s. See “backprop-cli --help”.\n", msg);
+  return EXIT_USAGE;
+}
+
+/* Progress and JSON output */
+
+static void
+on_batch (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
+{
+  RunState *st = user_data;
+  double now;
+  const int width = 30;
+  int filled;
+
+  if (!st->progress)
+    return;
+  now = nn_now ();
+  if (now - st->last_draw < 0.1 && r->batch + 1 < r->n_batches)
+    return;
+  st->last_draw = now;
+  filled = (int) ((double) (r->batch + 1) / r->n_batches * width);
+  g_printerr ("\rEpoch %d [", r->epoch + 1);
+  for (int i = 0; i < width; i++)
+    g_printerr ("%s", i < filled ? "█" : "·");
+  g_printerr ("] %d/%d  loss %.4f", r->batch + 1, r->n_batches, (double) r->loss);
+}
+
+static void
+add_eval (JsonBuilder *b, const char *prefix, NnEvalResult *e, gboolean regression)
+{
+  g_autofree char *loss = g_strconcat (prefix, "_loss", NULL);
+  g_autofree char *acc = g_strconcat (prefix, "_accuracy", NULL);
+  g_autofree char *rmse = g_strconcat (prefix, "_rmse", NULL);
+  g_autofree char *r2 = g_strconcat (prefix, "_r2", NULL);
+
+  json_builder_set_member_name (b, loss);
+  if (e)
+    json_builder_add_double_value (b, e->loss);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, acc);
+  if (e && !regression)
+    json_builder_add_double_value (b, e->accuracy);
+  else
+    json_builder_add_null_value (b);
+  if (regression)
+    {
+      json_builder_set_member_name (b, rmse);
+      json_builder_add_double_value (b, e ? e->rmse : NAN);
+      json_builder_set_member_name (b, r2);
+      json_builder_add_double_value (b, e ? e->r2 : NAN);
+    }
+}
+
+static void
+on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
+{
+  RunState *st = user_data;
+
+  if (st->progress)
+    g_printerr ("\r\033[K");
+
+  if (st->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "epoch");
+      json_builder_add_int_value (b, r->epoch + 1);
+      json_builder_set_member_name (b, "train_loss");
+      json_builder_add_double_value (b, r->train_loss);
+      json_builder_set_member_name (b, "train_accuracy");
+      if (st->regression)
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_double_value (b, r->train_accuracy);
+      add_eval (b, "val", r->val, st->regression);
+      add_eval (b, "test", r->test, st->regression);
+      json_builder_set_member_name (b, "epoch_seconds");
+      json_builder_add_double_value (b, r->epoch_seconds);
+      json_builder_set_member_name (b, "samples_per_second");
+      json_builder_add_double_value (b, r->samples_per_second);
+      json_builder_set_member_name (b, "lr");
+      json_builder_add_double_value (b, nn_trainer_get_config (trainer)->optim.lr);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+      fflush (stdout);
+    }
+
+  /* Human-readable progress goes to stderr, always one line per epoch. */
+  if (st->regression)
+    g_printerr ("Epoch %d/%d  train loss %.4f  test loss %.4f  rmse %.4f  r² %.4f  %.2f s  %.0f samples/s\n",
+                r->epoch + 1, r->epochs, (double) r->train_loss,
+                r->test ? (double) r->test->loss : NAN, r->test ? (double) r->test->rmse : NAN,
+                r->test ? (double) r->test->r2 : NAN, r->epoch_seconds, r->samples_per_second);
+  else
+    {
+      char val[64] = "";
+
+      if (r->val)
+        g_snprintf (val, sizeof val, "  val acc %.2f%%", 100.0 * r->val->accuracy);
+      g_printerr ("Epoch %d/%d  train loss %.4f  acc %.2f%%%s  test loss %.4f  acc %.2f%%  %.2f s  %.0f samples/s\n",
+                r->epoch + 1, r->epochs, (double) r->train_loss, 100.0 * r->train_accuracy, val,
+                r->test ? (double) r->test->loss : NAN, r->test ? 100.0 * r->test->accuracy : NAN,
+                r->epoch_seconds, r->samples_per_second);
+    }
+}
+
+/* Options shared by the commands */
+
+static char *opt_dataset, *opt_data_dir, *opt_net, *opt_preset, *opt_loss, *opt_optimizer;
+static char *opt_init, *opt_save, *opt_model;
+static double opt_lr = -1, opt_val_fraction = 0, opt_momentum = -1, opt_weight_decay = 0;
+static double opt_noise = -1;
+static int opt_batch = 0, opt_epochs = 0, opt_threads = 0, opt_samples = 0;
+static gint64 opt_seed = 1;
+static gboolean opt_json, opt_nesterov, opt_standardize, opt_no_progress;
+
+static const GOptionEntry data_entries[] = {
+  { "dataset", 0, 0, G_OPTION_ARG_STRING, &opt_dataset,
+    "xor, circles, spiral, gaussians, regression, mnist, fashion-mnist or csv:PATH", "NAME" },
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Where to look for datasets first", "DIR" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print results as JSON on stdout", NULL },
+  { NULL }
+};
+
+static const GOptionEntry train_entries[] = {
+  { "net", 0, 0, G_OPTION_ARG_STRING, &opt_net, "Layers, e.g. dense:128,relu,dense:10", "SPEC" },
+  { "preset", 0, 0, G_OPTION_ARG_STRING, &opt_preset, "A ready network and settings", "NAME" },
+  { "loss", 0, 0, G_OPTION_ARG_STRING, &opt_loss, "cross-entropy, mse, mae or bce", "LOSS" },
+  { "optimizer", 0, 0, G_OPTION_ARG_STRING, &opt_optimizer, "sgd, momentum or adam", "NAME" },
+  { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &opt_lr, "Learning rate", "F" },
+  { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &opt_momentum, "Momentum (default 0.9)", "F" },
+  { "nesterov", 0, 0, G_OPTION_ARG_NONE, &opt_nesterov, "Nesterov momentum", NULL },
+  { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &opt_weight_decay, "L2 weight decay", "F" },
+  { "init", 0, 0, G_OPTION_ARG_STRING, &opt_init, "auto, he, glorot, uniform or normal", "NAME" },
+  { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Batch size", "N" },
+  { "epochs", 0, 0, G_OPTION_ARG_INT, &opt_epochs, "Epochs", "N" },
+  { "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed, "Seed for every random choice (default 1)", "N" },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads, "BLAS threads (default: the library's)", "N" },
+  { "val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_val_fraction, "Training rows held out for validation", "F" },
+  { "samples", 0, 0, G_OPTION_ARG_INT, &opt_samples, "Generated datasets: training samples", "N" },
+  { "noise", 0, 0, G_OPTION_ARG_DOUBLE, &opt_noise, "Generated datasets: noise", "F" },
+  { "standardize", 0, 0, G_OPTION_ARG_NONE, &opt_standardize, "CSV: standardise the features", NULL },
+  { "save", 0, 0, G_OPTION_ARG_FILENAME, &opt_save, "Save the model as safetensors", "FILE" },
+  { "no-progress", 0, 0, G_OPTION_ARG_NONE, &opt_no_progress, "No progress bar", NULL },
+  { NULL }
+};
+
+static const GOptionEntry model_entries[] = {
+  { "model", 0, 0, G_OPTION_ARG_FILENAME, &opt_model, "A model file (safetensors)", "FILE" },
+  { NULL }
+};
+
+static NnData *
+load_data (const char *name, GError **error)
+{
+  NnDataOptions opts;
+
+  nn_data_options_init (&opts);
+  opts.data_dir = opt_data_dir;
+  opts.seed = (guint64) opt_seed;
+  opts.val_fraction = (float) opt_val_fraction;
+  opts.n_samples = opt_samples;
+  opts.noise = (float) opt_noise;
+  opts.standardize = opt_standardize;
+  return nn_data_load (name, &opts, error);
+}
+
+static int
+cmd_train (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnData) data = NULL;
+  g_autoptr(NnNetSpec) spec = NULL;
+  const NnPreset *preset = NULL;
+  NnTrainConfig config;
+  NnTrainer *trainer = NULL;
+  RunState st = { 0 };
+  gboolean ok;
+  int status = 0;
+
+  if (opt_dataset == NULL)
+    return usage_error ("train needs --dataset NAME");
+  if (opt_net && opt_preset)
+    return usage_error ("give either --net or --preset, not both");
+  if (opt_preset && !(preset = nn_preset_find (opt_preset)))
+    return usage_error ("there is no preset named “%s”", opt_preset);
+  if (opt_net == NULL && preset == NULL && !(preset = nn_preset_for_dataset (opt_dataset)))
+    return usage_error ("train needs --net SPEC or --preset NAME");
+  if (opt_net && !(spec = nn_net_spec_parse (opt_net, &error)))
+    return fail (EXIT_USAGE, error, NULL);
+  if (opt_val_fraction < 0 || opt_val_fraction > 0.9)
+    return usage_error ("--val-fraction must be between 0 and 0.9");
+  if (opt_threads < 0 || opt_threads > 256)
+    return usage_error ("--threads must be between 1 and 256");
+
+  nn_train_config_init (&config);
+  if (preset)
+    nn_preset_apply (preset, &config);
+  if (opt_loss && !nn_loss_from_name (opt_loss, &config.loss))
+    return usage_error ("unknown loss “%s”; use cross-entropy, mse, mae or bce", opt_loss);
+  if (opt_optimizer)
+    {
+      NnOptimKind kind;
+      if (!nn_optim_from_name (opt_optimizer, &kind))
+        return usage_error ("unknown optimizer “%s”; use sgd, momentum or adam", opt_optimizer);
+      config.optim = nn_optim_config_default (kind);
+    }
+  if (opt_lr != -1)
+    config.optim.lr = (float) opt_lr;
+  if (opt_momentum != -1)
+    config.optim.momentum = (float) opt_momentum;
+  config.optim.nesterov = opt_nesterov;
+  config.optim.weight_decay = (float) opt_weight_decay;
+  if (opt_init && !nn_init_from_name (opt_init, &config.init))
+    return usage_error ("unknown initialisation “%s”; use auto, he, glorot, uniform or normal", opt_init);
+  if (opt_batch)
+    config.batch_size = opt_batch;
+  if (opt_epochs)
+    config.epochs = opt_epochs;
+  config.seed = (guint64) opt_seed;
+  config.threads = opt_threads;
+
+  data = load_data (opt_dataset, &error);
+  if (data == NULL)
+    return fail (1, error, NULL);
+  st.regression = data->train->task == NN_TASK_REGRESSION;
+  if (st.regression && opt_loss == NULL && config.loss == NN_LOSS_CROSS_ENTROPY)
+    config.loss = NN_LOSS_MSE;
+  if (spec == NULL)
+    spec = nn_preset_build_spec (preset, nn_dataset_n_outputs (data->train));
+
+  trainer = nn_trainer_new (spec, data, &config, &error);
+  if (trainer == NULL)
+    return fail (1, error, NULL);
+
+  {
+    g_autofree char *spec_text = nn_net_spec_to_string (spec);
+    g_autofree char *shape = nn_shape_to_string (data->train->shape);
+    g_printerr ("Training %s on %s (%s, %d train, %d validation, %d test samples), %zu weights, "
+                "%s lr %g, batch %d, %d epochs, seed %" G_GINT64_FORMAT "\n",
+                spec_text, data->title, shape, data->n_train, data->n_val,
+                data->test ? data->test->n : 0,
+                nn_network_get_n_params (nn_trainer_get_network (trainer)),
+                nn_optim_label (config.optim.kind), (double) config.optim.lr, config.batch_size,
+                config.epochs, opt_seed);
+  }
+
+  st.json = opt_json;
+  st.progress = !opt_no_progress && isatty (STDERR_FILENO);
+  {
+    NnTrainCallbacks cb = { on_batch, on_epoch, NULL };
+    ok = nn_trainer_run (trainer, &cb, &st, &error);
+  }
+  if (st.progress)
+    g_printerr ("\r\033[K");
+  if (!ok)
+    {
+      status = fail (1, error, NULL);
+      goto out;
+    }
+
+  if (opt_save)
+    {
+      NnModelMeta meta = { 0 };
+      g_autofree char *spec_text = nn_net_spec_to_string (spec);
+
+      meta.spec = spec_text;
+      meta.in_shape = data->train->shape;
+      meta.dataset = data->name;
+      meta.loss = (char *) nn_loss_name (config.loss);
+      meta.class_names = data->class_names;
+      if (!nn_model_save (opt_save, nn_trainer_get_network (trainer), &meta, &error))
+        {
+          status = fail (1, error, NULL);
+          goto out;
+        }
+      g_printerr ("Saved the model to %s\n", opt_save);
+    }
+
+out:
+  nn_trainer_free (trainer);
+  return status;
+}
+
+static int
+cmd_eval (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnData) data = NULL;
+  g_autoptr(NnModelMeta) meta = NULL;
+  NnNetwork *net = NULL;
+  NnEvalResult *result = NULL;
+  NnLossKind loss = NN_LOSS_CROSS_ENTROPY;
+  gboolean regression;
+
+  if (opt_model == NULL)
+    return usage_error ("eval needs --model FILE");
+  if (opt_dataset == NULL)
+    return usage_error ("eval needs --dataset NAME");
+
+  net = nn_model_load (opt_model, &meta, &error);
+  if (net == NULL)
+    return fail (1, error, NULL);
+  data = load_data (opt_dataset, &error);
+  if (data == NULL)
+    {
+      nn_network_free (net);
+      return fail (1, error, NULL);
+    }
+  regression = data->test->task == NN_TASK_REGRESSION;
+  if (meta->loss == NULL || !nn_loss_from_name (meta->loss, &loss))
+    loss = regression ? NN_LOSS_MSE : NN_LOSS_CROSS_ENTROPY;
+
+  result = nn_evaluate (net, loss, data->test, NULL, data->test->n, &error);
+  nn_network_free (net);
+  if (result == NULL)
+    {
+      g_autoptr(GError) wrapped = g_error_new (NN_ERROR, NN_ERROR_SHAPE,
+                                               "The model does not fit %s: %s", data->title,
+                                               error->message);
+      return fail (1, wrapped, NULL);
+    }
+
+  if (opt_json)
+    {
+      if (regression)
+        printf ("{\"test_loss\": %.6g, \"test_rmse\": %.6g, \"test_r2\": %.6g, \"samples\": %d}\n",
+                (double) result->loss, (double) result->rmse, (double) result->r2, result->n);
+      else
+        printf ("{\"test_loss\": %.6g, \"test_accuracy\": %.6g, \"correct\": %d, \"samples\": %d}\n",
+                (double) result->loss, (double) result->accuracy, result->n_correct, result->n);
+    }
+  else if (regression)
+    printf ("%s on %s: test loss %.4f, rmse %.4f, r² %.4f (%d samples)\n", opt_model, data->title,
+            (double) result->loss, (double) result->rmse, (double) result->r2, result->n);
+  else
+    printf ("%s on %s: test loss %.4f, accuracy %.2f%% (%d of %d correct)\n", opt_model,
+            data->title, (double) result->loss, 100.0 * result->accuracy, result->n_correct,
+            result->n);
+  nn_eval_result_unref (result);
+  return 0;
+}
+
+static int
+cmd_info (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnModelMeta) meta = NULL;
+  g_autofree char *shape = NULL;
+  NnNetwork *net;
+
+  if (opt_model == NULL)
+    return usage_error ("info needs --model FILE");
+  net = nn_model_load (opt_model, &meta, &error);
+  if (net == NULL)
+    return fail (1, error, NULL);
+
+  shape = nn_shape_to_string (nn_network_get_in_shape (net));
+  printf ("Model:    %s\n", opt_model);
+  printf ("Network:  %s\n", meta->spec);
+  printf ("Input:    %s\n", shape);
+  printf ("Dataset:  %s\n", meta->dataset ? meta->dataset : "(unknown)");
+  printf ("Loss:     %s\n", meta->loss ? meta->loss : "(unknown)");
+  if (meta->class_names)
+    {
+      g_autofree char *classes = g_strjoinv (", ", meta->class_names);
+      printf ("Classes:  %s\n", classes);
+    }
+  printf ("Weights:  %zu\n", nn_network_get_n_params (net));
+  printf ("Layers (as PyTorch nn.Sequential):\n");
+  for (int i = 0; i < nn_network_get_n_layers (net); i++)
+    {
+      const NnLayerSpec *l = &nn_network_get_spec (net)->layers[i];
+      const NnLayerInfo *info = nn_network_get_layer_info (net, i);
+      g_autofree char *out = nn_shape_to_string (info->out);
+      int wshape[2];
+
+      printf ("  %2d  %-14s out %-10s", i, nn_layer_kind_torch (l->kind), out);
+      if (nn_network_layer_params (net, i, NULL, wshape, NULL, NULL))
+        printf ("  %d.weight [%d, %d]  %d.bias [%d]", i, wshape[0], wshape[1], i, wshape[0]);
+      printf ("\n");
+    }
+  nn_network_free (net);
+  return 0;
+}
+
+/* bench: the MNIST MLP with plain SGD against the floor set by its GEMMs */
+
+static long
+peak_rss_kb (void)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+static double
+gemm_floor (int n_batches, int batch, const int *dims, int n_dims)
+{
+  /* The same sgemm calls one training batch makes, on random data:
+   * forward x W^T for every layer, dW = dout^T in for every layer and
+   * din = dout W for every layer but the first. */
+  float *w[8], *dw[8], *act[8], *grad[8];
+  NnRng rng;
+  double t0, t;
+
+  nn_rng_init (&rng, 1, 1);
+  for (int l = 0; l < n_dims; l++)
+    {
+      size_t size = (size_t) batch * dims[l];
+      act[l] = g_new (float, size);
+      grad[l] = g_new (float, size);
+      for (size_t k = 0; k < size; k++)
+        act[l][k] = grad[l][k] = nn_rng_uniform (&rng);
+      if (l > 0)
+        {
+          size_t ws = (size_t) dims[l] * dims[l - 1];
+          w[l] = g_new (float, ws);
+          dw[l] = g_new (float, ws);
+          for (size_t k = 0; k < ws; k++)
+            w[l][k] = nn_rng_uniform (&rng) * 0.01f;
+        }
+    }
+  t0 = nn_now ();
+  for (int b = 0; b < n_batches; b++)
+    {
+      for (int l = 1; l < n_dims; l++)
+        nn_sgemm (false, true, batch, dims[l], dims[l - 1], 1.0f, act[l - 1], dims[l - 1],
+                  w[l], dims[l - 1], 0.0f, act[l], dims[l]);
+      for (int l = n_dims - 1; l >= 1; l--)
+        {
+          nn_sgemm (true, false, dims[l], dims[l - 1], batch, 1.0f, grad[l], dims[l],
+                    act[l - 1], dims[l - 1], 0.0f, dw[l], dims[l - 1]);
+          if (l > 1)
+            nn_sgemm (false, false, batch, dims[l - 1], dims[l], 1.0f, grad[l], dims[l],
+                      w[l], dims[l - 1], 0.0f, grad[l - 1], dims[l - 1]);
+        }
+    }
+  t = nn_now () - t0;
+  for (int l = 0; l < n_dims; l++)
+    {
+      g_free (act[l]);
+      g_free (grad[l]);
+      if (l > 0)
+        {
+          g_free (w[l]);
+          g_free (dw[l]);
+        }
+    }
+  return t;
+}
+
+typedef struct
+{
+  double samples_per_second;
+} BenchState;
+
+static void
+bench_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
+{
+  BenchState *st = user_data;
+
+  st->samples_per_second = r->samples_per_second;
+  g_printerr ("  epoch %d: %.2f s, %.0f samples/s, test accuracy %.2f%%\n", r->epoch + 1,
+              r->epoch_seconds, r->samples_per_second, r->test ? 100.0 * r->test->accuracy : NAN);
+}
+
+static int
+cmd_bench (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnData) data = NULL;
+  g_autoptr(NnNetSpec) spec = NULL;
+  NnTrainConfig config;
+  NnTrainer *trainer;
+  BenchState st = { 0 };
+  NnTrainCallbacks cb = { NULL, bench_epoch, NULL };
+  const int dims[] = { 784, 128, 64, 10 };
+  double load_s, floor_s, floor_rate;
+  int batch = opt_batch ? opt_batch : 64, n_batches;
+
+  nn_train_config_init (&config);
+  config.optim = nn_optim_config_default (NN_OPTIM_SGD);
+  config.optim.lr = 0.01f;
+  config.batch_size = batch;
+  config.epochs = opt_epochs ? opt_epochs : 1;
+  config.threads = opt_threads;
+  if (opt_threads > 0)
+    openblas_set_num_threads (opt_threads);
+
+  load_s = nn_now ();
+  data = load_data (opt_dataset ? opt_dataset : "mnist", &error);
+  if (data == NULL)
+    return fail (1, error, NULL);
+  load_s = nn_now () - load_s;
+  spec = nn_net_spec_parse ("dense:128,relu,dense:64,relu,dense:10", NULL);
+  trainer = nn_trainer_new (spec, data, &config, &error);
+  if (trainer == NULL)
+    return fail (1, error, NULL);
+
+  g_printerr ("Training dense:128,relu,dense:64,relu,dense:10 on %s, batch %d, SGD, BLAS threads %d\n",
+              data->title, batch, openblas_get_num_threads ());
+  if (!nn_trainer_run (trainer, &cb, &st, &error))
+    {
+      nn_trainer_free (trainer);
+      return fail (1, error, NULL);
+    }
+  nn_trainer_free (trainer);
+
+  n_batches = (data->n_train + batch - 1) / batch;
+  floor_s = gemm_floor (n_batches, batch, dims, G_N_ELEMENTS (dims));
+  floor_rate = n_batches * (double) batch / floor_s;
+
+  printf ("load_seconds %.3f\n", load_s);
+  printf ("train_samples_per_second %.0f\n", st.samples_per_second);
+  printf ("gemm_floor_samples_per_second %.0f\n", floor_rate);
+  printf ("fraction_of_gemm_floor %.3f\n", st.samples_per_second / floor_rate);
+  printf ("peak_rss_mb %.1f\n", peak_rss_kb () / 1024.0);
+  return 0;
+}
+
+static const char *summary =
+  "Commands:\n"
+  "  train   Train a network on a dataset\n"
+  "  eval    Evaluate a saved model on a dataset's test set\n"
+  "  info    Describe a saved model\n"
+  "  bench   Measure training speed against the GEMM floor on MNIST\n"
+  "\n"
+  "Datasets: xor, circles, spiral, gaussians, regression, mnist, fashion-mnist, csv:PATH";
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GOptionContext) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *cmd;
+  GOptionGroup *group;
+  int status;
+
+  setlocale (LC_ALL, "");
+  /* Numbers in JSON and on the command line use a dot whatever the locale. */
+  setlocale (LC_NUMERIC, "C");
+
+  cmd = argc > 1 ? argv[1] : NULL;
+  ctx = g_option_context_new ("COMMAND [OPTIONS]");
+  g_option_context_set_summary (ctx, summary);
+
+  if (cmd == NULL || g_str_equal (cmd, "--help") || g_str_equal (cmd, "-h")
+      || g_str_equal (cmd, "help"))
+    {
+      g_autofree char *help = g_option_context_get_help (ctx, FALSE, NULL);
+      printf ("%s", help);
+      printf ("\nbackprop-cli COMMAND --help shows the options of a command.\n");
+      return cmd == NULL ? EXIT_USAGE : 0;
+    }
+
+  g_option_context_add_main_entries (ctx, data_entries, NULL);
+  if (g_str_equal (cmd, "train") || g_str_equal (cmd, "bench"))
+    {
+      group = g_option_group_new ("train", "Training options:", "Show training options", NULL, NULL);
+      g_option_group_add_entries (group, train_entries);
+      g_option_context_add_group (ctx, group);
+    }
+  else if (g_str_equal (cmd, "eval") || g_str_equal (cmd, "info"))
+    {
+      group = g_option_group_new ("model", "Model options:", "Show model options", NULL, NULL);
+      g_option_group_add_entries (group, model_entries);
+      g_option_context_add_group (ctx, group);
+    }
+  else
+    return usage_error ("unknown command “%s”; use train, eval, info or bench", cmd);
+
+  /* Let the command's --help show its own options. */
+  argv[1] = argv[0];
+  argc--;
+  argv++;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error ("%s", error->message);
+  if (argc > 1)
+    return usage_error ("unexpected argument “%s”", argv[1]);
+
+  if (g_str_equal (cmd, "train"))
+    status = cmd_train ();
+  else if (g_str_equal (cmd, "eval"))
+    status = cmd_eval ();
+  else if (g_str_equal (cmd, "info"))
+    status = cmd_info ();
+  else
+    status = cmd_bench ();
+  return status;
+}

@@ -1,0 +1,435 @@
+/* test-train.c: the training loop end to end: XOR, determinism, controls
+ * from another thread, divergence, misfits, and MNIST to 97.5 %. */
+#include "nn-presets.h"
+#include "nn-train.h"
+
+#include <math.h>
+#include <string.h>
+
+static NnData *
+load (const char *name, float val_fraction)
+{
+  g_autoptr(GError) error = NULL;
+  NnDataOptions opts;
+  NnData *data;
+
+  nn_data_options_init (&opts);
+  opts.val_fraction = val_fraction;
+  opts.data_dir = g_getenv ("BACKPROP_TEST_DATA");
+  data = nn_data_load (name, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (data);
+  return data;
+}
+
+static NnTrainer *
+trainer_from_preset (NnData *data, const char *preset_name, NnTrainConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  const NnPreset *preset = nn_preset_find (preset_name);
+  g_autoptr(NnNetSpec) spec = NULL;
+  NnTrainer *t;
+
+  g_assert_nonnull (preset);
+  nn_train_config_init (config);
+  nn_preset_apply (preset, config);
+  spec = nn_preset_build_spec (preset, nn_dataset_n_outputs (data->train));
+  t = nn_trainer_new (spec, data, config, &error);
+  g_assert_no_error (error);
+  return t;
+}
+
+typedef struct
+{
+  GArray *losses;
+  float   last_test_accuracy;
+  float   last_test_r2;
+  int     epochs_seen;
+  int     batches_seen;
+  float   last_lr;
+} Record;
+
+static void
+record_batch (NnTrainer *t, const NnBatchReport *r, gpointer user_data)
+{
+  Record *rec = user_data;
+
+  g_atomic_int_inc (&rec->batches_seen);
+  rec->last_lr = r->lr;
+  if (rec->losses)
+    g_array_append_val (rec->losses, r->loss);
+}
+
+static void
+record_epoch (NnTrainer *t, const NnEpochReport *r, gpointer user_data)
+{
+  Record *rec = user_data;
+
+  g_atomic_int_inc (&rec->epochs_seen);
+  if (r->test)
+    {
+      rec->last_test_accuracy = r->test->accuracy;
+      rec->last_test_r2 = r->test->r2;
+    }
+}
+
+static const NnTrainCallbacks record_callbacks = { record_batch, record_epoch, NULL };
+
+static void
+test_xor_presets (void)
+{
+  const char *presets[] = { "xor", "xor-sigmoid" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    {
+      g_autoptr(NnData) data = load ("xor", 0);
+      g_autoptr(GError) error = NULL;
+      NnTrainConfig config;
+      NnTrainer *t = trainer_from_preset (data, presets[i], &config);
+      Record rec = { 0 };
+      NnEvalResult *r;
+      double t0 = nn_now ();
+
+      g_assert_true (nn_trainer_run (t, &record_callbacks, &rec, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (rec.epochs_seen, ==, config.epochs);
+      r = nn_trainer_evaluate (t, data->test, NULL, data->test->n, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (r->n, ==, 4);
+      g_assert_cmpint (r->n_correct, ==, 4);
+      g_assert_cmpfloat (r->loss, <, 0.1);
+      if (g_test_verbose ())
+        g_printerr ("%s: 4/4 in %.3f s, loss %.4f\n", presets[i], nn_now () - t0, (double) r->loss);
+      nn_eval_result_unref (r);
+      nn_trainer_free (t);
+    }
+}
+
+static GArray *
+losses_of_run (const char *dataset, const char *spec_text, guint64 seed)
+{
+  g_autoptr(NnData) data = load (dataset, 0.2f);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse (spec_text, NULL);
+  g_autoptr(GError) error = NULL;
+  NnTrainConfig config;
+  NnTrainer *t;
+  Record rec = { 0 };
+
+  nn_train_config_init (&config);
+  config.epochs = 3;
+  config.batch_size = 16;
+  config.seed = seed;
+  config.optim.lr = 0.01f;
+  t = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  rec.losses = g_array_new (FALSE, FALSE, sizeof (float));
+  g_assert_true (nn_trainer_run (t, &record_callbacks, &rec, &error));
+  nn_trainer_free (t);
+  return rec.losses;
+}
+
+static void
+test_determinism (void)
+{
+  const char *spec = "dense:16,relu,dropout:0.3,dense:16,tanh,dense:2";
+  g_autoptr(GArray) a = losses_of_run ("spiral", spec, 7);
+  g_autoptr(GArray) b = losses_of_run ("spiral", spec, 7);
+  g_autoptr(GArray) c = losses_of_run ("spiral", spec, 8);
+
+  g_assert_cmpuint (a->len, >, 10);
+  g_assert_cmpmem (a->data, a->len * sizeof (float), b->data, b->len * sizeof (float));
+  g_assert_true (memcmp (a->data, c->data, MIN (a->len, c->len) * sizeof (float)) != 0);
+}
+
+static void
+test_last_partial_batch (void)
+{
+  g_autoptr(NnData) data = load ("circles", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:4,relu,dense:2", NULL);
+  NnTrainConfig config;
+  NnTrainer *t;
+  Record rec = { 0 };
+  int n = data->n_train;
+
+  nn_train_config_init (&config);
+  config.epochs = 1;
+  config.batch_size = n - 1;  /* one full batch and one of a single sample */
+  t = nn_trainer_new (spec, data, &config, NULL);
+  g_assert_true (nn_trainer_run (t, &record_callbacks, &rec, NULL));
+  g_assert_cmpint (rec.batches_seen, ==, 2);
+  nn_trainer_free (t);
+}
+
+/* Controls from another thread */
+
+typedef struct
+{
+  Record     rec;      /* first: the record callbacks read it from user_data */
+  NnTrainer *trainer;
+  gboolean   ok;
+  GError    *error;
+  gint       paused_calls;
+} Worker;
+
+static void
+worker_paused (NnTrainer *t, gpointer user_data)
+{
+  Worker *w = user_data;
+  g_atomic_int_inc (&w->paused_calls);
+}
+
+static gpointer
+worker_run (gpointer user_data)
+{
+  Worker *w = user_data;
+  NnTrainCallbacks cb = { record_batch, record_epoch, worker_paused };
+
+  w->ok = nn_trainer_run (w->trainer, &cb, w, &w->error);
+  return NULL;
+}
+
+static void
+wait_paused (Worker *w, int calls)
+{
+  for (int i = 0; i < 5000 && g_atomic_int_get (&w->paused_calls) < calls; i++)
+    g_usleep (1000);
+  g_assert_cmpint (g_atomic_int_get (&w->paused_calls), ==, calls);
+}
+
+static void
+test_controls (void)
+{
+  g_autoptr(NnData) data = load ("spiral", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:32,tanh,dense:2", NULL);
+  NnTrainConfig config;
+  Worker w = { 0 };
+  GThread *thread;
+  int batches, n_batches;
+
+  nn_train_config_init (&config);
+  config.epochs = 1000000;
+  config.batch_size = 8;
+  w.trainer = nn_trainer_new (spec, data, &config, NULL);
+  n_batches = (data->n_train + 7) / 8;
+
+  /* Paused before it starts: nothing runs until asked. */
+  nn_trainer_pause (w.trainer);
+  thread = g_thread_new ("trainer", worker_run, &w);
+  wait_paused (&w, 1);
+  g_assert_cmpint (g_atomic_int_get (&w.rec.batches_seen), ==, 0);
+  g_assert_true (nn_trainer_is_paused (w.trainer));
+
+  /* One batch, then paused again. */
+  nn_trainer_step_batch (w.trainer);
+  wait_paused (&w, 2);
+  g_assert_cmpint (g_atomic_int_get (&w.rec.batches_seen), ==, 1);
+
+  /* To the end of the epoch. */
+  nn_trainer_step_epoch (w.trainer);
+  wait_paused (&w, 3);
+  g_assert_cmpint (g_atomic_int_get (&w.rec.batches_seen), ==, n_batches);
+  g_assert_cmpint (g_atomic_int_get (&w.rec.epochs_seen), ==, 1);
+
+  /* A learning rate change reaches the next batch. */
+  nn_trainer_set_lr (w.trainer, 0.0042f);
+  nn_trainer_step_batch (w.trainer);
+  wait_paused (&w, 4);
+  g_assert_cmpfloat_with_epsilon (w.rec.last_lr, 0.0042f, 1e-7);
+
+  /* Resume, let it run, pause: the count stops moving. */
+  nn_trainer_resume (w.trainer);
+  g_usleep (50000);
+  nn_trainer_pause (w.trainer);
+  wait_paused (&w, 5);
+  batches = g_atomic_int_get (&w.rec.batches_seen);
+  g_assert_cmpint (batches, >, n_batches + 1);
+  g_usleep (20000);
+  g_assert_cmpint (g_atomic_int_get (&w.rec.batches_seen), ==, batches);
+
+  /* Stop while paused ends the run cleanly. */
+  nn_trainer_stop (w.trainer);
+  g_thread_join (thread);
+  g_assert_false (w.ok);
+  g_assert_error (w.error, NN_ERROR, NN_ERROR_CANCELLED);
+  g_clear_error (&w.error);
+
+  /* The run can go on from where it stopped. */
+  nn_trainer_resume (w.trainer);
+  nn_trainer_set_epochs (w.trainer, nn_trainer_get_epoch (w.trainer) + 1);
+  g_assert_true (nn_trainer_run (w.trainer, &record_callbacks, &w.rec, NULL));
+  nn_trainer_free (w.trainer);
+}
+
+static void
+test_pause_keeps_results (void)
+{
+  /* A run interrupted and continued gives the numbers of one that was not. */
+  g_autoptr(NnData) data = load ("circles", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:8,relu,dense:2", NULL);
+  NnTrainConfig config;
+  NnTrainer *a, *b;
+  Record ra = { 0 }, rb = { 0 };
+
+  nn_train_config_init (&config);
+  config.epochs = 4;
+  config.batch_size = 16;
+  config.optim = nn_optim_config_default (NN_OPTIM_MOMENTUM);
+  a = nn_trainer_new (spec, data, &config, NULL);
+  b = nn_trainer_new (spec, data, &config, NULL);
+  ra.losses = g_array_new (FALSE, FALSE, sizeof (float));
+  rb.losses = g_array_new (FALSE, FALSE, sizeof (float));
+  g_assert_true (nn_trainer_run (a, &record_callbacks, &ra, NULL));
+
+  nn_trainer_set_epochs (b, 1);
+  g_assert_true (nn_trainer_run (b, &record_callbacks, &rb, NULL));
+  nn_trainer_set_epochs (b, 4);
+  g_assert_true (nn_trainer_run (b, &record_callbacks, &rb, NULL));
+
+  g_assert_cmpmem (ra.losses->data, ra.losses->len * sizeof (float),
+                   rb.losses->data, rb.losses->len * sizeof (float));
+  g_array_unref (ra.losses);
+  g_array_unref (rb.losses);
+  nn_trainer_free (a);
+  nn_trainer_free (b);
+}
+
+static void
+test_divergence (void)
+{
+  g_autoptr(NnData) data = load ("regression", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:64,relu,dense:64,relu,dense:1", NULL);
+  g_autoptr(GError) error = NULL;
+  NnTrainConfig config;
+  NnTrainer *t;
+
+  nn_train_config_init (&config);
+  config.loss = NN_LOSS_MSE;
+  config.optim = nn_optim_config_default (NN_OPTIM_SGD);
+  config.optim.lr = 500.0f;
+  config.epochs = 50;
+  t = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  g_assert_false (nn_trainer_run (t, NULL, NULL, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_DIVERGED);
+  g_assert_nonnull (strstr (error->message, "epoch"));
+  g_assert_nonnull (strstr (error->message, "batch"));
+  nn_trainer_free (t);
+}
+
+static void
+test_misfits (void)
+{
+  g_autoptr(NnData) xor = load ("xor", 0);
+  g_autoptr(NnData) reg = load ("regression", 0);
+  g_autoptr(NnNetSpec) three = nn_net_spec_parse ("dense:8,relu,dense:3", NULL);
+  g_autoptr(NnNetSpec) two = nn_net_spec_parse ("dense:2", NULL);
+  g_autoptr(NnNetSpec) one = nn_net_spec_parse ("dense:1", NULL);
+  g_autoptr(NnNetSpec) empty = nn_net_spec_new ();
+  NnTrainConfig config;
+  GError *error = NULL;
+
+  nn_train_config_init (&config);
+  g_assert_null (nn_trainer_new (three, xor, &config, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "Layer 3"));
+  g_clear_error (&error);
+
+  g_assert_null (nn_trainer_new (empty, xor, &config, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
+  g_clear_error (&error);
+
+  /* Cross-entropy on a regression set. */
+  g_assert_null (nn_trainer_new (one, reg, &config, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  config.batch_size = 0;
+  g_assert_null (nn_trainer_new (two, xor, &config, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  nn_train_config_init (&config);
+  config.optim.lr = -0.1f;
+  g_assert_null (nn_trainer_new (two, xor, &config, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+}
+
+static void
+test_toy_presets (void)
+{
+  const char *sets[] = { "circles", "spiral", "gaussians" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++)
+    {
+      g_autoptr(NnData) data = load (sets[i], 0);
+      NnTrainConfig config;
+      NnTrainer *t = trainer_from_preset (data, nn_preset_for_dataset (sets[i])->name, &config);
+      Record rec = { 0 };
+
+      g_assert_true (nn_trainer_run (t, &record_callbacks, &rec, NULL));
+      if (g_test_verbose ())
+        g_printerr ("%s: test accuracy %.3f\n", sets[i], (double) rec.last_test_accuracy);
+      g_assert_cmpfloat (rec.last_test_accuracy, >, 0.9);
+      nn_trainer_free (t);
+    }
+}
+
+static void
+test_regression_preset (void)
+{
+  g_autoptr(NnData) data = load ("regression", 0);
+  NnTrainConfig config;
+  NnTrainer *t = trainer_from_preset (data, "regression", &config);
+  Record rec = { 0 };
+
+  g_assert_true (nn_trainer_run (t, &record_callbacks, &rec, NULL));
+  if (g_test_verbose ())
+    g_printerr ("regression: test r2 %.4f\n", (double) rec.last_test_r2);
+  g_assert_cmpfloat (rec.last_test_r2, >, 0.95);
+  nn_trainer_free (t);
+}
+
+static void
+test_mnist_mlp (void)
+{
+  g_autoptr(NnData) data = load ("mnist", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:128,relu,dense:64,relu,dense:10", NULL);
+  g_autoptr(GError) error = NULL;
+  NnTrainConfig config;
+  NnTrainer *t;
+  Record rec = { 0 };
+  double t0 = nn_now ();
+
+  nn_train_config_init (&config);
+  config.optim = nn_optim_config_default (NN_OPTIM_ADAM);
+  config.optim.lr = 0.001f;
+  config.batch_size = 64;
+  config.epochs = 3;
+  config.seed = 1;
+  t = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_run (t, &record_callbacks, &rec, &error));
+  g_assert_no_error (error);
+  g_test_message ("MNIST MLP: test accuracy %.4f after 3 epochs in %.1f s",
+                  (double) rec.last_test_accuracy, nn_now () - t0);
+  g_assert_cmpfloat (rec.last_test_accuracy, >=, 0.975);
+  nn_trainer_free (t);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/train/xor", test_xor_presets);
+  g_test_add_func ("/engine/train/determinism", test_determinism);
+  g_test_add_func ("/engine/train/last-partial-batch", test_last_partial_batch);
+  g_test_add_func ("/engine/train/controls", test_controls);
+  g_test_add_func ("/engine/train/pause-keeps-results", test_pause_keeps_results);
+  g_test_add_func ("/engine/train/divergence", test_divergence);
+  g_test_add_func ("/engine/train/misfits", test_misfits);
+  g_test_add_func ("/engine/train/toy-presets", test_toy_presets);
+  g_test_add_func ("/engine/train/regression", test_regression_preset);
+  g_test_add_func ("/engine/train/mnist-mlp", test_mnist_mlp);
+  return g_test_run ();
+}
