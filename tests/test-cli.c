@@ -1,0 +1,285 @@
+/* test-cli.c: backprop-cli as other tools use it: exit status, one JSON
+ * object per epoch, one clear sentence on stderr for every bad input. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *tmpdir;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run_cli (Run *r, const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *cli = g_getenv ("BACKPROP_CLI");
+  va_list args;
+  int wait_status;
+
+  g_assert_nonnull (cli);
+  /* No user-wide datasets: the tests say where data is. */
+  envp = g_environ_unsetenv (envp, "BACKPROP_DATA_DIR");
+  envp = g_environ_setenv (envp, "XDG_DATA_HOME", tmpdir, TRUE);
+  g_ptr_array_add (argv, (char *) cli);
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  memset (r, 0, sizeof *r);
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  r->status = g_spawn_check_wait_status (wait_status, NULL) ? 0 : WEXITSTATUS (wait_status);
+  if (g_test_verbose ())
+    g_printerr ("status %d\nstdout: %s\nstderr: %s\n", r->status, r->out, r->err);
+}
+
+/* A failure: non-zero, and the last stderr line is one sentence naming the problem. */
+static void
+assert_clear_failure (Run *r, const char *needle)
+{
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  g_assert_cmpint (r->status, !=, 0);
+  g_assert_cmpstr (r->out, ==, "");
+  lines = g_strsplit (g_strchomp (r->err), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, >=, 1);
+  g_assert_true (g_str_has_prefix (lines[n - 1], "backprop-cli: "));
+  if (needle && !strstr (lines[n - 1], needle))
+    g_error ("expected “%s” in “%s”", needle, lines[n - 1]);
+}
+
+static void
+test_train_xor_json (void)
+{
+  g_auto(Run) r;
+  g_auto(GStrv) lines = NULL;
+  const char *keys[] = { "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+                         "epoch_seconds", "samples_per_second" };
+  guint n;
+
+  run_cli (&r, "train", "--dataset", "xor", "--preset", "xor", "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (g_strchomp (r.out), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, ==, 200);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *obj;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      obj = json_node_get_object (json_parser_get_root (parser));
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        g_assert_true (json_object_has_member (obj, keys[k]));
+      g_assert_cmpint (json_object_get_int_member (obj, "epoch"), ==, i + 1);
+      if (i == n - 1)
+        g_assert_cmpfloat (json_object_get_double_member (obj, "test_accuracy"), ==, 1.0);
+    }
+}
+
+static char *
+strip_timing (const char *json_lines)
+{
+  /* Everything but the timing fields must repeat exactly. */
+  g_autoptr(GRegex) re = g_regex_new ("\"(epoch_seconds|samples_per_second)\":[^,}]*", 0, 0, NULL);
+  return g_regex_replace_literal (re, json_lines, -1, 0, "", 0, NULL);
+}
+
+static void
+test_same_seed_same_numbers (void)
+{
+  g_auto(Run) a;
+  g_auto(Run) b;
+  g_auto(Run) c;
+  g_autofree char *sa = NULL, *sb = NULL, *sc = NULL;
+
+  run_cli (&a, "train", "--dataset", "spiral", "--net", "dense:16,relu,dropout:0.2,dense:2",
+           "--epochs", "5", "--seed", "3", "--json", NULL);
+  run_cli (&b, "train", "--dataset", "spiral", "--net", "dense:16,relu,dropout:0.2,dense:2",
+           "--epochs", "5", "--seed", "3", "--json", NULL);
+  run_cli (&c, "train", "--dataset", "spiral", "--net", "dense:16,relu,dropout:0.2,dense:2",
+           "--epochs", "5", "--seed", "4", "--json", NULL);
+  g_assert_cmpint (a.status, ==, 0);
+  sa = strip_timing (a.out);
+  sb = strip_timing (b.out);
+  sc = strip_timing (c.out);
+  g_assert_cmpstr (sa, ==, sb);
+  g_assert_cmpstr (sa, !=, sc);
+}
+
+static void
+test_save_info_eval (void)
+{
+  g_autofree char *model = g_build_filename (tmpdir, "xor.safetensors", NULL);
+  g_auto(Run) train;
+  g_auto(Run) info;
+  g_auto(Run) eval;
+
+  run_cli (&train, "train", "--dataset", "xor", "--preset", "xor", "--save", model, NULL);
+  g_assert_cmpint (train.status, ==, 0);
+  g_assert_true (g_file_test (model, G_FILE_TEST_IS_REGULAR));
+
+  run_cli (&info, "info", "--model", model, NULL);
+  g_assert_cmpint (info.status, ==, 0);
+  g_assert_nonnull (strstr (info.out, "dense:8,tanh,dense:2"));
+  g_assert_nonnull (strstr (info.out, "0.weight [8, 2]"));
+  g_assert_nonnull (strstr (info.out, "2.weight [2, 8]"));
+
+  run_cli (&eval, "eval", "--model", model, "--dataset", "xor", "--json", NULL);
+  g_assert_cmpint (eval.status, ==, 0);
+  g_assert_nonnull (strstr (eval.out, "\"test_accuracy\": 1"));
+}
+
+static void
+test_bad_inputs (void)
+{
+  g_autofree char *junk = g_build_filename (tmpdir, "junk.safetensors", NULL);
+  g_autofree char *csv = g_build_filename (tmpdir, "bad.csv", NULL);
+  g_autofree char *csv_arg = g_strconcat ("csv:", csv, NULL);
+  g_autofree char *missing = g_build_filename (tmpdir, "nowhere", NULL);
+  g_autofree char *model = g_build_filename (tmpdir, "xor2.safetensors", NULL);
+
+  g_assert_true (g_file_set_contents (junk, "\xff\xff\xff\xff\xff\xff\xff\x7fgarbage", 16, NULL));
+  g_assert_true (g_file_set_contents (csv, "a,b,label\n1,2,0\n3,x,1\n", -1, NULL));
+
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "nosuchset", "--net", "dense:2", NULL);
+    assert_clear_failure (&r, "nosuchset");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "xor", "--net", "dense:8,frobnicate,dense:2", NULL);
+    assert_clear_failure (&r, "frobnicate");
+    g_assert_cmpint (r.status, ==, 2);
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "xor", "--net", "dense:8,relu,dense:3", NULL);
+    assert_clear_failure (&r, "Layer 3");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "xor", "--net", "dense:2", "--lr", "-1", NULL);
+    assert_clear_failure (&r, "learning rate");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "regression", "--net", "dense:64,relu,dense:64,relu,dense:1",
+             "--optimizer", "sgd", "--lr", "500", "--epochs", "20", NULL);
+    assert_clear_failure (&r, "diverged");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "mnist", "--data-dir", missing, "--preset", "mnist-mlp", NULL);
+    assert_clear_failure (&r, missing);
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", csv_arg, "--net", "dense:2", NULL);
+    assert_clear_failure (&r, "line 3");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--net", "dense:2", NULL);
+    assert_clear_failure (&r, "--dataset");
+    g_assert_cmpint (r.status, ==, 2);
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "xor", "--batch", "many", NULL);
+    assert_clear_failure (&r, NULL);
+    g_assert_cmpint (r.status, ==, 2);
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "frobnicate", NULL);
+    assert_clear_failure (&r, "frobnicate");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "info", "--model", junk, NULL);
+    assert_clear_failure (&r, "junk.safetensors");
+  }
+  {
+    g_auto(Run) r;
+    run_cli (&r, "eval", "--model", missing, "--dataset", "xor", NULL);
+    assert_clear_failure (&r, "nowhere");
+  }
+  {
+    /* A model that does not fit the data it is evaluated on. */
+    g_auto(Run) t;
+    g_auto(Run) r;
+    run_cli (&t, "train", "--dataset", "xor", "--net", "dense:2", "--epochs", "1", "--save", model, NULL);
+    g_assert_cmpint (t.status, ==, 0);
+    run_cli (&r, "eval", "--model", model, "--dataset", "regression", NULL);
+    assert_clear_failure (&r, "does not fit");
+  }
+  {
+    /* A failed save leaves no half-written file and says why. */
+    g_autofree char *bad_path = g_build_filename (missing, "sub", "m.safetensors", NULL);
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "xor", "--net", "dense:2", "--epochs", "1", "--save", bad_path, NULL);
+    g_assert_cmpint (r.status, !=, 0);
+    g_assert_true (g_str_has_prefix (strrchr (g_strchomp (r.err), '\n') ? strrchr (r.err, '\n') + 1 : r.err,
+                                     "backprop-cli: "));
+  }
+}
+
+static void
+test_help (void)
+{
+  g_auto(Run) r;
+  g_auto(Run) t;
+
+  run_cli (&r, "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "train"));
+  run_cli (&t, "train", "--help-all", NULL);
+  g_assert_cmpint (t.status, ==, 0);
+  g_assert_nonnull (strstr (t.out, "--val-fraction"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp ("backprop-cli-XXXXXX", NULL);
+  g_test_add_func ("/cli/train/xor-json", test_train_xor_json);
+  g_test_add_func ("/cli/train/same-seed", test_same_seed_same_numbers);
+  g_test_add_func ("/cli/save-info-eval", test_save_info_eval);
+  g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/cli/help", test_help);
+  status = g_test_run ();
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
+    (void) !system (cmd);
+  }
+  return status;
+}
