@@ -28,7 +28,7 @@ typedef struct
   int           batch_size;
   int           epochs;      /* run() returns after this many epochs in all */
   guint64       seed;
-  int           threads;     /* BLAS threads; 0 keeps the library's choice */
+  int           threads;     /* BLAS threads; 0 picks by the work per batch */
 } NnTrainConfig;
 
 void nn_train_config_init (NnTrainConfig *config);  /* cross-entropy, adam 0.001, batch 64, 10 epochs, seed 1 */
@@ -113,6 +113,7 @@ void          nn_trainer_set_lr       (NnTrainer *trainer, float lr);   /* from 
 void          nn_trainer_set_epochs   (NnTrainer *trainer, int epochs);
 gboolean      nn_trainer_is_paused    (NnTrainer *trainer);
 int           nn_trainer_get_epoch    (NnTrainer *trainer);  /* epochs finished */
+int           nn_trainer_get_threads  (NnTrainer *trainer);  /* BLAS threads run() uses */
 
 /* Evaluation on the trainer's thread (or when not running). */
 NnEvalResult *nn_trainer_evaluate     (NnTrainer *trainer, const NnDataset *ds,
