@@ -175,11 +175,11 @@ on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 
 static char *opt_dataset, *opt_data_dir, *opt_net, *opt_preset, *opt_loss, *opt_optimizer;
 static char *opt_init, *opt_save, *opt_model;
-static double opt_lr = -1, opt_val_fraction = 0, opt_momentum = -1, opt_weight_decay = 0;
+static double opt_lr = NAN, opt_val_fraction = 0, opt_momentum = NAN, opt_weight_decay = 0;
 static double opt_noise = -1;
 static int opt_batch = 0, opt_epochs = 0, opt_threads = 0, opt_samples = 0;
 static gint64 opt_seed = 1;
-static gboolean opt_json, opt_nesterov, opt_standardize, opt_no_progress;
+static gboolean opt_json, opt_nesterov, opt_no_standardize, opt_no_progress;
 
 static const GOptionEntry data_entries[] = {
   { "dataset", 0, 0, G_OPTION_ARG_STRING, &opt_dataset,
@@ -206,7 +206,8 @@ static const GOptionEntry train_entries[] = {
   { "val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_val_fraction, "Training rows held out for validation", "F" },
   { "samples", 0, 0, G_OPTION_ARG_INT, &opt_samples, "Generated datasets: training samples", "N" },
   { "noise", 0, 0, G_OPTION_ARG_DOUBLE, &opt_noise, "Generated datasets: noise", "F" },
-  { "standardize", 0, 0, G_OPTION_ARG_NONE, &opt_standardize, "CSV: standardise the features", NULL },
+  { "no-standardize", 0, 0, G_OPTION_ARG_NONE, &opt_no_standardize,
+    "CSV: keep the features as they are (default: mean 0, deviation 1)", NULL },
   { "save", 0, 0, G_OPTION_ARG_FILENAME, &opt_save, "Save the model as safetensors", "FILE" },
   { "no-progress", 0, 0, G_OPTION_ARG_NONE, &opt_no_progress, "No progress bar", NULL },
   { NULL }
@@ -228,7 +229,8 @@ load_data (const char *name, GError **error)
   opts.val_fraction = (float) opt_val_fraction;
   opts.n_samples = opt_samples;
   opts.noise = (float) opt_noise;
-  opts.standardize = opt_standardize;
+  if (opt_no_standardize)
+    opts.standardize = FALSE;
   return nn_data_load (name, &opts, error);
 }
 
@@ -272,9 +274,9 @@ cmd_train (void)
         return usage_error ("unknown optimizer “%s”; use sgd, momentum or adam", opt_optimizer);
       config.optim = nn_optim_config_default (kind);
     }
-  if (opt_lr != -1)
+  if (!isnan (opt_lr))
     config.optim.lr = (float) opt_lr;
-  if (opt_momentum != -1)
+  if (!isnan (opt_momentum))
     config.optim.momentum = (float) opt_momentum;
   config.optim.nesterov = opt_nesterov;
   config.optim.weight_decay = (float) opt_weight_decay;

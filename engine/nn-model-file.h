@@ -24,9 +24,16 @@ typedef struct
 
 void        nn_model_meta_free (NnModelMeta *meta);
 
+/* Writes @net to @path through a temporary file renamed over it, so a failed
+ * save (NN_ERROR_IO) leaves any existing file intact. The spec and input
+ * shape written are @net's own (@meta's spec and in_shape are not read);
+ * @meta may be NULL, as may each of its other fields. */
 gboolean    nn_model_save      (const char *path, NnNetwork *net, const NnModelMeta *meta,
                                 GError **error);
-/* (transfer full) the network with its weights, and its metadata in @meta. */
+/* (transfer full) the network with its weights, and its metadata in @meta
+ * (may be NULL). A missing file is NN_ERROR_NOT_FOUND; anything malformed,
+ * truncated or inconsistent with the network its metadata describes is
+ * NN_ERROR_CORRUPT, found before any weights are allocated. */
 NnNetwork  *nn_model_load      (const char *path, NnModelMeta **meta, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModelMeta, nn_model_meta_free)
