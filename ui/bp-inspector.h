@@ -35,6 +35,8 @@ typedef struct
   float        *boundary;
   int           boundary_res;
   int           boundary_outputs;
+  /* < private > */
+  gint          ref_count;
 } BpInspectState;
 
 /* Worker thread: builds a state from the trainer's current network and the
@@ -54,5 +56,16 @@ G_DECLARE_FINAL_TYPE (BpInspector, bp_inspector, BP, INSPECTOR, GtkWidget)
 GtkWidget *bp_inspector_new   (void);
 /* Main thread. NULL clears every view to its empty state (a new run). */
 void       bp_inspector_apply (BpInspector *self, BpInspectState *state);
+
+/* Views by name: "predictions", "mistakes", "confusion", "boundary", "weights". */
+GtkWidget  *bp_inspector_get_view          (BpInspector *self, const char *view_name);  /* borrowed */
+const char *bp_inspector_get_visible_view  (BpInspector *self);
+void        bp_inspector_set_visible_view  (BpInspector *self, const char *view_name);
+BpInspectState *bp_inspector_get_state     (BpInspector *self);  /* borrowed, may be NULL */
+/* Saves a view as PNG; "confusion" with a path ending in ".csv" saves the
+ * matrix's counts instead. The same path the "inspector.export-png" and
+ * "inspector.export-csv" actions take after asking for a file. */
+gboolean    bp_inspector_export_view       (BpInspector *self, const char *view_name,
+                                            const char *path, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,178 @@
+/* ui-test-util.h: helpers shared by the UI tests (tests/test-ui-*.c).
+ *
+ * Each UI test drives a real BpWindow of a registered BpApplication under
+ * Xvfb, through the window's actions and widgets, iterating the main loop
+ * itself; screenshots go to $BACKPROP_TEST_OUTPUT. Header-only so each test
+ * stays one executable from one table row.
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "bp-application.h"
+#include "bp-window.h"
+
+static inline const char *
+ui_test_output_dir (void)
+{
+  const char *dir = g_getenv ("BACKPROP_TEST_OUTPUT");
+
+  return dir && *dir ? dir : g_get_tmp_dir ();
+}
+
+static inline void
+ui_test_iterate (int ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+typedef gboolean (*UiTestCondition) (gpointer data);
+
+/* Iterates the main loop until @cond holds or @seconds pass. */
+static inline gboolean
+ui_test_wait (UiTestCondition cond, gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < end)
+    {
+      if (cond (data))
+        return TRUE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  return cond (data);
+}
+
+static inline gboolean
+ui_test_loaded (gpointer data)
+{
+  return !bp_window_get_loading (data) && bp_window_get_data (data) != NULL;
+}
+
+static inline gboolean
+ui_test_run_idle (gpointer data)
+{
+  return bp_window_get_run_state (data) == BP_RUN_IDLE;
+}
+
+static inline GApplication *
+ui_test_app (void)
+{
+  static GApplication *app;
+  g_autoptr(GError) error = NULL;
+
+  if (app == NULL)
+    {
+      app = G_APPLICATION (bp_application_new ());
+      g_application_set_flags (app, G_APPLICATION_NON_UNIQUE);
+      g_assert_true (g_application_register (app, NULL, &error));
+      g_assert_no_error (error);
+      /* A test owns its windows; keep the app from quitting between them. */
+      g_application_hold (app);
+    }
+  return app;
+}
+
+/* A new window showing @dataset, loaded. */
+static inline BpWindow *
+ui_test_window (const char *dataset)
+{
+  BpWindow *window = bp_window_new (ADW_APPLICATION (ui_test_app ()));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  if (dataset)
+    bp_window_set_dataset (window, dataset);
+  g_assert_true (ui_test_wait (ui_test_loaded, window, 60));
+  ui_test_iterate (200);
+  return window;
+}
+
+/* The first widget under @root whose action-name is @action. */
+static inline GtkWidget *
+ui_test_find_actionable (GtkWidget *root, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (root)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_test_find_actionable (child, action);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first widget of @type under @root, @root included. */
+static inline GtkWidget *
+ui_test_find_type (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_test_find_type (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Renders @widget as it is on screen into $BACKPROP_TEST_OUTPUT/@name. */
+static inline void
+ui_test_screenshot (GtkWidget *widget, const char *name)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (ui_test_output_dir (), name, NULL);
+  GskRenderer *renderer;
+
+  /* Let pending layouts and frames happen first: a widget waiting for its
+   * allocation draws nothing. */
+  for (int i = 0; i < 50 && node == NULL; i++)
+    {
+      ui_test_iterate (100);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_cmpint (width, >, 0);
+  g_assert_nonnull (node);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* Closes @window and checks that it goes away (the run stopped, joined,
+ * nothing holding it) within @seconds. */
+static inline void
+ui_test_close (BpWindow *window, double seconds)
+{
+  GtkWidget *weak = GTK_WIDGET (window);
+  gint64 start = g_get_monotonic_time ();
+
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  gtk_window_close (GTK_WINDOW (window));
+  while (weak != NULL && g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_null (weak);
+}

@@ -1,0 +1,524 @@
+/* bp-run.c: the trainer glue between the worker thread and the main loop.
+ *
+ * Everything the worker produces goes into the "pending" fields under
+ * self->lock; the first producer after a drain schedules one idle source
+ * and later ones only add to what it will drain. The worker holds no
+ * reference on the object: dispose stops and joins it before anything is
+ * freed, and sets `closing` so that no idle is scheduled after that.
+ */
+#include "bp-run.h"
+
+#include <math.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+/* Mid-epoch inspector refreshes are for small sets, where a test pass is
+ * cheap; large sets get theirs at epoch ends only. */
+#define SMALL_DATASET      5000
+#define INSPECT_INTERVAL   0.3
+#define RATE_WINDOW        1.0
+/* Updates reach the main loop at most this often: enough for smooth
+ * curves, and it leaves the main loop (and, under a software renderer, the
+ * CPU) time for everything else. */
+#define MIN_UPDATE_USEC    33000
+
+struct _BpRun
+{
+  GObject          parent_instance;
+
+  /* Owned */
+  NnTrainer       *trainer;
+  GThread         *thread;
+
+  /* Main thread only */
+  guint            run_id;
+  BpRunState       state;
+
+  /* Worker thread only */
+  double           last_inspect;      /* nn_now() of the last inspect state */
+  double           rate_elapsed;      /* training seconds at the start of the rate window */
+  guint64          rate_samples;      /* samples since then */
+  double           rate;              /* the last window's samples per second */
+
+  /* Shared, under lock */
+  GMutex           lock;
+  gint             epochs;            /* atomic: the trainer keeps its own copy */
+  guint            notify_source;
+  gint64           last_update;       /* monotonic time the last update was emitted */
+  gboolean         closing;
+  BpRunUpdate     *pending;           /* (owned) accumulating; NULL when drained */
+};
+
+G_DEFINE_FINAL_TYPE (BpRun, bp_run, G_TYPE_OBJECT)
+
+enum {
+  UPDATE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- BpRunUpdate ------------------------------------------------------- */
+
+static BpRunUpdate *
+bp_run_update_new (guint run_id)
+{
+  BpRunUpdate *update = g_new0 (BpRunUpdate, 1);
+
+  g_atomic_ref_count_init (&update->ref_count);
+  update->run_id = run_id;
+  update->test_accuracy = -1.0f;
+  update->remaining = -1.0;
+  for (int i = 0; i < BP_N_CURVES; i++)
+    update->points[i] = g_array_new (FALSE, FALSE, sizeof (double));
+  return update;
+}
+
+BpRunUpdate *
+bp_run_update_ref (BpRunUpdate *update)
+{
+  g_atomic_ref_count_inc (&update->ref_count);
+  return update;
+}
+
+void
+bp_run_update_unref (BpRunUpdate *update)
+{
+  if (update == NULL || !g_atomic_ref_count_dec (&update->ref_count))
+    return;
+  for (int i = 0; i < BP_N_CURVES; i++)
+    g_array_unref (update->points[i]);
+  g_clear_pointer (&update->inspect, bp_inspect_state_unref);
+  g_clear_error (&update->error);
+  g_free (update);
+}
+
+G_DEFINE_BOXED_TYPE (BpRunUpdate, bp_run_update, bp_run_update_ref, bp_run_update_unref)
+
+/* ---- main thread side -------------------------------------------------- */
+
+static gboolean
+notify_idle_cb (gpointer user_data)
+{
+  BpRun *self = user_data;
+  g_autoptr(BpRunUpdate) update = NULL;
+
+  g_mutex_lock (&self->lock);
+  self->notify_source = 0;
+  self->last_update = g_get_monotonic_time ();
+  update = g_steal_pointer (&self->pending);
+  g_mutex_unlock (&self->lock);
+
+  if (update == NULL)
+    return G_SOURCE_REMOVE;
+
+  if (update->finished)
+    {
+      /* The worker posted its last update and returns right after: the
+       * join costs nothing. */
+      g_clear_pointer (&self->thread, g_thread_join);
+      self->state = BP_RUN_IDLE;
+    }
+  update->state = self->state;
+  g_signal_emit (self, signals[UPDATE], 0, update);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- worker thread side ------------------------------------------------ */
+
+/* Called with self->lock held. */
+static BpRunUpdate *
+pending_locked (BpRun *self)
+{
+  if (self->pending == NULL)
+    self->pending = bp_run_update_new (self->run_id);
+  return self->pending;
+}
+
+/* Called with self->lock held. */
+static void
+schedule_locked (BpRun *self)
+{
+  gint64 wait;
+
+  if (self->closing || self->notify_source)
+    return;
+  wait = self->last_update + MIN_UPDATE_USEC - g_get_monotonic_time ();
+  if (wait > 1000 && !self->pending->finished)
+    self->notify_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (wait / 1000),
+                                              notify_idle_cb, g_object_ref (self),
+                                              g_object_unref);
+  else
+    self->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_idle_cb,
+                                           g_object_ref (self), g_object_unref);
+}
+
+static void
+append_point (GArray *points, double x, double y)
+{
+  double xy[2] = { x, y };
+
+  if (isfinite (y))
+    g_array_append_vals (points, xy, 2);
+}
+
+static void
+publish_inspect (BpRun *self, BpInspectState *state)
+{
+  BpRunUpdate *p;
+
+  g_mutex_lock (&self->lock);
+  p = pending_locked (self);
+  g_clear_pointer (&p->inspect, bp_inspect_state_unref);
+  p->inspect = state;
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
+{
+  BpRun *self = user_data;
+  NnData *data = nn_trainer_get_data (trainer);
+  double x = r->epoch + (double) (r->batch + 1) / r->n_batches;
+  gboolean classification = data->train->task == NN_TASK_CLASSIFICATION;
+  guint64 total;
+  BpRunUpdate *p;
+
+  self->rate_samples += r->n;
+  if (r->elapsed - self->rate_elapsed >= RATE_WINDOW || self->rate <= 0.0)
+    {
+      if (r->elapsed > self->rate_elapsed)
+        self->rate = self->rate_samples / (r->elapsed - self->rate_elapsed);
+      if (r->elapsed - self->rate_elapsed >= RATE_WINDOW)
+        {
+          self->rate_elapsed = r->elapsed;
+          self->rate_samples = 0;
+        }
+    }
+
+  g_mutex_lock (&self->lock);
+  p = pending_locked (self);
+  append_point (p->points[BP_CURVE_TRAIN_LOSS], x, r->loss);
+  if (classification)
+    append_point (p->points[BP_CURVE_TRAIN_ACCURACY], x, r->accuracy);
+  p->epoch = r->epoch;
+  p->batch = r->batch + 1;
+  p->n_batches = r->n_batches;
+  p->epochs = g_atomic_int_get (&self->epochs);
+  p->step = r->step;
+  p->elapsed = r->elapsed;
+  p->loss = r->loss;
+  p->accuracy = r->accuracy;
+  p->samples_per_second = self->rate;
+  total = (guint64) p->epochs * r->n_batches;
+  p->remaining = total > r->step && r->step > 0 ? r->elapsed / r->step * (total - r->step) : 0.0;
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+
+  if (data->n_train <= SMALL_DATASET && r->batch + 1 < r->n_batches
+      && nn_now () - self->last_inspect >= INSPECT_INTERVAL)
+    {
+      self->last_inspect = nn_now ();
+      publish_inspect (self, bp_inspect_state_compute (trainer, NULL, r->epoch, r->step));
+    }
+}
+
+static void
+on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
+{
+  BpRun *self = user_data;
+  NnData *data = nn_trainer_get_data (trainer);
+  gboolean classification = data->train->task == NN_TASK_CLASSIFICATION;
+  double x = r->epoch + 1;
+  BpRunUpdate *p;
+
+  g_mutex_lock (&self->lock);
+  p = pending_locked (self);
+  p->epoch = r->epoch + 1;
+  p->batch = 0;
+  p->epochs = r->epochs;
+  /* The epoch's own figure, over all its batches, replaces the windowed one. */
+  if (r->samples_per_second > 0)
+    p->samples_per_second = r->samples_per_second;
+  if (r->val)
+    {
+      append_point (p->points[BP_CURVE_VAL_LOSS], x, r->val->loss);
+      if (classification)
+        append_point (p->points[BP_CURVE_VAL_ACCURACY], x, r->val->accuracy);
+    }
+  if (r->test)
+    {
+      append_point (p->points[BP_CURVE_TEST_LOSS], x, r->test->loss);
+      if (classification)
+        {
+          append_point (p->points[BP_CURVE_TEST_ACCURACY], x, r->test->accuracy);
+          p->test_accuracy = r->test->accuracy;
+          p->test_correct = r->test->n_correct;
+          p->test_n = r->test->n;
+        }
+    }
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+
+  /* Every epoch end refreshes the views, except that epochs of a few
+   * milliseconds (XOR is one batch) refresh a few times a second. */
+  if (nn_now () - self->last_inspect >= INSPECT_INTERVAL || r->epoch + 1 >= r->epochs
+      || data->n_train > SMALL_DATASET)
+    {
+      self->last_inspect = nn_now ();
+      publish_inspect (self, bp_inspect_state_compute (trainer, r->test, r->epoch + 1,
+                                                       nn_trainer_get_epoch (trainer)));
+    }
+}
+
+static void
+on_paused (NnTrainer *trainer, gpointer user_data)
+{
+  BpRun *self = user_data;
+
+  self->last_inspect = nn_now ();
+  publish_inspect (self, bp_inspect_state_compute (trainer, NULL, nn_trainer_get_epoch (trainer),
+                                                   0));
+}
+
+static gpointer
+run_thread (gpointer user_data)
+{
+  BpRun *self = user_data;
+  static const NnTrainCallbacks callbacks = { on_batch_done, on_epoch_done, on_paused };
+  g_autoptr(GError) error = NULL;
+  BpRunUpdate *p;
+  gboolean ok;
+
+#ifdef __linux__
+  /* A lower priority for this thread only (Linux keeps a nice value per
+   * thread): when the main loop wakes to draw, the scheduler lets it run
+   * at once instead of waiting out the trainer's time slice. The trainer
+   * still gets every cycle the main loop leaves idle. */
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10) != 0)
+    g_debug ("Could not lower the training thread's priority");
+#endif
+  self->rate_samples = 0;
+  self->rate = 0.0;
+  self->last_inspect = nn_now ();
+  ok = nn_trainer_run (self->trainer, &callbacks, self, &error);
+
+  g_mutex_lock (&self->lock);
+  p = pending_locked (self);
+  p->finished = TRUE;
+  p->epoch = nn_trainer_get_epoch (self->trainer);
+  p->epochs = g_atomic_int_get (&self->epochs);
+  if (!ok)
+    p->error = g_steal_pointer (&error);
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+void
+bp_run_shutdown (BpRun *self)
+{
+  guint source;
+
+  g_return_if_fail (BP_IS_RUN (self));
+
+  g_mutex_lock (&self->lock);
+  self->closing = TRUE;
+  source = self->notify_source;
+  self->notify_source = 0;
+  g_mutex_unlock (&self->lock);
+
+  if (self->thread)
+    {
+      nn_trainer_stop (self->trainer);
+      g_clear_pointer (&self->thread, g_thread_join);
+    }
+  self->state = BP_RUN_IDLE;
+  /* Last, as it may drop the last reference but one. */
+  if (source)
+    g_source_remove (source);
+}
+
+static void
+bp_run_dispose (GObject *object)
+{
+  BpRun *self = BP_RUN (object);
+
+  bp_run_shutdown (self);
+  G_OBJECT_CLASS (bp_run_parent_class)->dispose (object);
+}
+
+static void
+bp_run_finalize (GObject *object)
+{
+  BpRun *self = BP_RUN (object);
+
+  g_clear_pointer (&self->pending, bp_run_update_unref);
+  g_clear_pointer (&self->trainer, nn_trainer_free);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (bp_run_parent_class)->finalize (object);
+}
+
+static void
+bp_run_class_init (BpRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bp_run_dispose;
+  object_class->finalize = bp_run_finalize;
+
+  /**
+   * BpRun::update:
+   * @update: (transfer none): what the worker did since the last update
+   *
+   * Emitted on the main thread, coalesced.
+   */
+  signals[UPDATE] = g_signal_new ("update", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                  BP_TYPE_RUN_UPDATE | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+bp_run_init (BpRun *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+BpRun *
+bp_run_new (guint run_id, const NnNetSpec *spec, NnData *data, const NnTrainConfig *config,
+            GError **error)
+{
+  NnTrainer *trainer;
+  BpRun *self;
+
+  trainer = nn_trainer_new (spec, data, config, error);
+  if (trainer == NULL)
+    return NULL;
+  self = g_object_new (BP_TYPE_RUN, NULL);
+  self->trainer = trainer;
+  self->run_id = run_id;
+  self->epochs = config->epochs;
+  return self;
+}
+
+guint
+bp_run_get_id (BpRun *self)
+{
+  g_return_val_if_fail (BP_IS_RUN (self), 0);
+  return self->run_id;
+}
+
+BpRunState
+bp_run_get_state (BpRun *self)
+{
+  g_return_val_if_fail (BP_IS_RUN (self), BP_RUN_IDLE);
+  return self->state;
+}
+
+NnTrainer *
+bp_run_get_trainer (BpRun *self)
+{
+  g_return_val_if_fail (BP_IS_RUN (self), NULL);
+  return self->trainer;
+}
+
+gboolean
+bp_run_is_alive (BpRun *self)
+{
+  g_return_val_if_fail (BP_IS_RUN (self), FALSE);
+  return self->thread != NULL;
+}
+
+int
+bp_run_get_epochs_left (BpRun *self)
+{
+  g_return_val_if_fail (BP_IS_RUN (self), 0);
+  return MAX (0, g_atomic_int_get (&self->epochs) - nn_trainer_get_epoch (self->trainer));
+}
+
+void
+bp_run_start (BpRun *self, gboolean paused)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+
+  if (self->thread != NULL || self->closing)
+    return;
+  if (paused)
+    nn_trainer_pause (self->trainer);
+  else
+    nn_trainer_resume (self->trainer);
+  self->state = paused ? BP_RUN_PAUSED : BP_RUN_RUNNING;
+  self->thread = g_thread_new ("bp-train", run_thread, self);
+}
+
+void
+bp_run_pause (BpRun *self)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  if (self->thread == NULL)
+    return;
+  nn_trainer_pause (self->trainer);
+  self->state = BP_RUN_PAUSED;
+}
+
+void
+bp_run_resume (BpRun *self)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  if (self->thread == NULL)
+    {
+      bp_run_start (self, FALSE);
+      return;
+    }
+  nn_trainer_resume (self->trainer);
+  self->state = BP_RUN_RUNNING;
+}
+
+void
+bp_run_step_batch (BpRun *self)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  if (self->thread == NULL)
+    bp_run_start (self, TRUE);
+  nn_trainer_step_batch (self->trainer);
+  self->state = BP_RUN_PAUSED;
+}
+
+void
+bp_run_step_epoch (BpRun *self)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  if (self->thread == NULL)
+    bp_run_start (self, TRUE);
+  nn_trainer_step_epoch (self->trainer);
+  self->state = BP_RUN_PAUSED;
+}
+
+void
+bp_run_set_lr (BpRun *self, float lr)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  nn_trainer_set_lr (self->trainer, lr);
+}
+
+void
+bp_run_set_epochs (BpRun *self, int epochs)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  g_atomic_int_set (&self->epochs, epochs);
+  nn_trainer_set_epochs (self->trainer, epochs);
+}
+
+void
+bp_run_stop (BpRun *self)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  if (self->thread != NULL)
+    nn_trainer_stop (self->trainer);
+}

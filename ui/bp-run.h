@@ -1,0 +1,102 @@
+/* bp-run.h: one training run on a worker thread, seen from the main loop.
+ *
+ * A BpRun owns an NnTrainer and the thread that calls nn_trainer_run(). The
+ * worker never touches a widget: it appends curve points and replaces the
+ * latest status under a mutex and schedules at most one idle source, which
+ * drains everything pending and emits "update" on the main thread with an
+ * immutable, reference-counted BpRunUpdate. Per-batch points are accumulated,
+ * never dropped, however many batches one idle covers.
+ *
+ * This is not a scheduler: the window decides when runs start and end. A
+ * run that finished or was stopped can be started again and continues where
+ * it left off (the trainer keeps its network and optimizer state).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bp-inspector.h"
+#include "nn-train.h"
+
+G_BEGIN_DECLS
+
+/* Series of (x, y) pairs for the curves; x is in epochs (fractional for
+ * batches: epoch + (batch + 1) / n_batches). */
+typedef enum
+{
+  BP_CURVE_TRAIN_LOSS,
+  BP_CURVE_TRAIN_ACCURACY,
+  BP_CURVE_VAL_LOSS,
+  BP_CURVE_VAL_ACCURACY,
+  BP_CURVE_TEST_LOSS,
+  BP_CURVE_TEST_ACCURACY,
+  BP_N_CURVES
+} BpCurve;
+
+typedef enum
+{
+  BP_RUN_IDLE,       /* created or ended (finished, stopped, failed) */
+  BP_RUN_RUNNING,
+  BP_RUN_PAUSED,
+} BpRunState;
+
+typedef struct
+{
+  guint           run_id;
+  BpRunState      state;
+  int             epoch;              /* epochs finished */
+  int             epochs;
+  int             batch;              /* batches done in the current epoch */
+  int             n_batches;
+  guint64         step;
+  double          elapsed;            /* seconds of training, pauses excluded */
+  double          samples_per_second; /* over the last second or so */
+  double          remaining;          /* seconds, < 0 when unknown */
+  float           loss;               /* of the latest batch */
+  float           accuracy;
+  float           test_accuracy;      /* latest epoch's, < 0 before the first */
+  int             test_correct;
+  int             test_n;
+  GArray         *points[BP_N_CURVES];  /* (pairs of double x, y) new since the last update */
+  BpInspectState *inspect;            /* (nullable) the newest, if one came since the last */
+  gboolean        finished;           /* the thread ended with this update */
+  GError         *error;              /* (nullable) why it ended, unless finished normally */
+  /*< private >*/
+  gatomicrefcount ref_count;
+} BpRunUpdate;
+
+#define BP_TYPE_RUN_UPDATE (bp_run_update_get_type ())
+GType        bp_run_update_get_type (void) G_GNUC_CONST;
+BpRunUpdate *bp_run_update_ref   (BpRunUpdate *update);
+void         bp_run_update_unref (BpRunUpdate *update);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpRunUpdate, bp_run_update_unref)
+
+#define BP_TYPE_RUN (bp_run_get_type ())
+G_DECLARE_FINAL_TYPE (BpRun, bp_run, BP, RUN, GObject)
+
+/* Builds the trainer (the network must fit @data). (transfer full) */
+BpRun      *bp_run_new            (guint run_id, const NnNetSpec *spec, NnData *data,
+                                   const NnTrainConfig *config, GError **error);
+guint       bp_run_get_id         (BpRun *self);
+BpRunState  bp_run_get_state      (BpRun *self);
+NnTrainer  *bp_run_get_trainer    (BpRun *self);   /* borrowed; only while no thread runs */
+gboolean    bp_run_is_alive       (BpRun *self);   /* the worker thread exists */
+int         bp_run_get_epochs_left (BpRun *self);
+
+/* Starts (or continues) on a new worker thread; @paused starts it paused,
+ * for single steps. Does nothing if the thread is alive. */
+void        bp_run_start          (BpRun *self, gboolean paused);
+void        bp_run_pause          (BpRun *self);
+void        bp_run_resume         (BpRun *self);
+void        bp_run_step_batch     (BpRun *self);
+void        bp_run_step_epoch     (BpRun *self);
+void        bp_run_set_lr         (BpRun *self, float lr);
+void        bp_run_set_epochs     (BpRun *self, int epochs);
+/* Asks the worker to stop at the next batch boundary; the run ends with an
+ * "update" whose error is NN_ERROR_CANCELLED. Does not wait. */
+void        bp_run_stop           (BpRun *self);
+/* Stops, joins the thread and drops any pending update without emitting it:
+ * for the window going away. Waits at most one batch (or one evaluation). */
+void        bp_run_shutdown       (BpRun *self);
+
+G_END_DECLS

@@ -1,0 +1,89 @@
+/* bp-window-private.h: BpWindow's instance struct, shared by bp-window.c
+ * (layout, data, runs) and bp-window-files.c (the actions that ask for a
+ * file or folder). Not for other classes. */
+#pragma once
+
+#include "bp-window.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *name;    /* as nn_data_load() takes it; "csv" asks for a file */
+  const char *title;   /* for the dataset list */
+  double      noise;   /* the set's default noise, 0 when it has none */
+} BpDatasetEntry;
+
+extern const BpDatasetEntry _bp_datasets[];
+extern const guint          _bp_n_datasets;
+
+struct _BpWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  BpPlot               *accuracy_plot;
+  GtkLabel             *batch_label;
+  GtkSpinButton        *batch_spin;
+  AdwComboRow          *dataset_row;
+  GtkLabel             *epoch_label;
+  GtkSpinButton        *epochs_spin;
+  AdwComboRow          *init_row;
+  BpInspector          *inspector;
+  BpPlot               *loss_plot;
+  AdwComboRow          *loss_row;
+  GtkSpinButton        *lr_spin;
+  AdwActionRow         *noise_row;
+  GtkSpinButton        *noise_spin;
+  AdwComboRow          *optimizer_row;
+  BpLayerPanel         *panel;
+  GtkButton            *pause_button;
+  GtkProgressBar       *progress_bar;
+  GtkLabel             *rate_label;
+  GtkLabel             *result_label;
+  AdwActionRow         *samples_row;
+  GtkSpinButton        *samples_spin;
+  GtkSpinButton        *seed_spin;
+  GtkLabel             *state_label;
+  GtkLabel             *time_label;
+  AdwToastOverlay      *toast_overlay;
+  GtkButton            *train_button;
+  GtkSpinButton        *val_spin;
+  AdwViewStack         *view_stack;
+
+  /* Owned */
+  GSettings            *settings;
+  NnData               *data;           /* NULL while loading or after a failed load */
+  char                 *dataset;        /* the name chosen */
+  char                 *loaded_name;    /* the name of @data's set, to spot a new dataset */
+  char                 *load_error;
+  struct _LoadJob      *load_job;       /* the load in flight, NULL when none */
+  BpRun                *run;
+  GError               *run_error;
+
+  guint                 series[BP_N_CURVES];
+  guint                 run_id;
+  guint                 load_progress_source;
+  int                   blas_threads;
+  BpRunState            run_state;
+  int                   test_correct;
+  int                   test_n;
+  double                samples_per_second;
+  double                last_x;         /* where the curves end, in epochs */
+  guint                 loading : 1;
+  guint                 updating : 1;   /* setting widgets from code: handlers stay quiet */
+  guint                 reverting : 1;
+  guint                 run_stale : 1;  /* settings changed: the next Train starts over */
+  guint                 first_load : 1;
+  guint                 closing : 1;
+};
+
+void _bp_window_toast            (BpWindow *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void _bp_window_reset_run        (BpWindow *self);
+void _bp_window_reload           (BpWindow *self);
+void _bp_window_fill_config      (BpWindow *self, NnTrainConfig *config);
+void _bp_window_choose_csv       (BpWindow *self);
+void _bp_window_choose_data_folder (BpWindow *self);
+void _bp_window_class_init_files (GtkWidgetClass *widget_class);
+
+G_END_DECLS
