@@ -104,10 +104,17 @@ add_eval (JsonBuilder *b, const char *prefix, NnEvalResult *e, gboolean regressi
     json_builder_add_null_value (b);
   if (regression)
     {
+      /* JSON has no NaN: a set that is not there is null. */
       json_builder_set_member_name (b, rmse);
-      json_builder_add_double_value (b, e ? e->rmse : NAN);
+      if (e)
+        json_builder_add_double_value (b, e->rmse);
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, r2);
-      json_builder_add_double_value (b, e ? e->r2 : NAN);
+      if (e)
+        json_builder_add_double_value (b, e->r2);
+      else
+        json_builder_add_null_value (b);
     }
 }
 
@@ -175,9 +182,13 @@ on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 
 static char *opt_dataset, *opt_data_dir, *opt_net, *opt_preset, *opt_loss, *opt_optimizer;
 static char *opt_init, *opt_save, *opt_model;
-static double opt_lr = NAN, opt_val_fraction = 0, opt_momentum = NAN, opt_weight_decay = 0;
-static double opt_noise = -1;
-static int opt_batch = 0, opt_epochs = 0, opt_threads = 0, opt_samples = 0;
+/* "Not given" is a value nobody types, so that whatever a user does type
+ * (0, -1, nan) reaches the checks instead of passing for the default. */
+#define UNSET_INT    G_MININT
+#define UNSET_DOUBLE (-G_MAXDOUBLE)
+static double opt_lr = UNSET_DOUBLE, opt_val_fraction = 0, opt_momentum = UNSET_DOUBLE;
+static double opt_weight_decay = 0, opt_noise = UNSET_DOUBLE;
+static int opt_batch = UNSET_INT, opt_epochs = UNSET_INT, opt_threads = 0, opt_samples = UNSET_INT;
 static gint64 opt_seed = 1;
 static gboolean opt_json, opt_nesterov, opt_no_standardize, opt_no_progress;
 
@@ -227,8 +238,8 @@ load_data (const char *name, GError **error)
   opts.data_dir = opt_data_dir;
   opts.seed = (guint64) opt_seed;
   opts.val_fraction = (float) opt_val_fraction;
-  opts.n_samples = opt_samples;
-  opts.noise = (float) opt_noise;
+  opts.n_samples = opt_samples == UNSET_INT ? 0 : opt_samples;
+  opts.noise = opt_noise == UNSET_DOUBLE ? -1.0f : (float) opt_noise;
   if (opt_no_standardize)
     opts.standardize = FALSE;
   return nn_data_load (name, &opts, error);
@@ -261,6 +272,10 @@ cmd_train (void)
     return usage_error ("--val-fraction must be between 0 and 0.9");
   if (opt_threads < 0 || opt_threads > 256)
     return usage_error ("--threads must be between 1 and 256");
+  if (opt_samples != UNSET_INT && opt_samples < 1)
+    return usage_error ("--samples must be at least 1");
+  if (opt_noise != UNSET_DOUBLE && !(opt_noise >= 0))
+    return usage_error ("--noise must be zero or more");
 
   nn_train_config_init (&config);
   if (preset)
@@ -274,17 +289,17 @@ cmd_train (void)
         return usage_error ("unknown optimizer “%s”; use sgd, momentum or adam", opt_optimizer);
       config.optim = nn_optim_config_default (kind);
     }
-  if (!isnan (opt_lr))
+  if (opt_lr != UNSET_DOUBLE)
     config.optim.lr = (float) opt_lr;
-  if (!isnan (opt_momentum))
+  if (opt_momentum != UNSET_DOUBLE)
     config.optim.momentum = (float) opt_momentum;
   config.optim.nesterov = opt_nesterov;
   config.optim.weight_decay = (float) opt_weight_decay;
   if (opt_init && !nn_init_from_name (opt_init, &config.init))
     return usage_error ("unknown initialisation “%s”; use auto, he, glorot, uniform or normal", opt_init);
-  if (opt_batch)
+  if (opt_batch != UNSET_INT)
     config.batch_size = opt_batch;
-  if (opt_epochs)
+  if (opt_epochs != UNSET_INT)
     config.epochs = opt_epochs;
   config.seed = (guint64) opt_seed;
   config.threads = opt_threads;
@@ -546,13 +561,13 @@ cmd_bench (void)
   NnTrainCallbacks cb = { NULL, bench_epoch, NULL };
   const int dims[] = { 784, 128, 64, 10 };
   double load_s, floor_s, floor_rate;
-  int batch = opt_batch ? opt_batch : 64, n_batches;
+  int batch = opt_batch != UNSET_INT ? opt_batch : 64, n_batches;
 
   nn_train_config_init (&config);
   config.optim = nn_optim_config_default (NN_OPTIM_SGD);
   config.optim.lr = 0.01f;
   config.batch_size = batch;
-  config.epochs = opt_epochs ? opt_epochs : 1;
+  config.epochs = opt_epochs != UNSET_INT ? opt_epochs : 1;
   config.threads = opt_threads;
   if (opt_threads > 0)
     openblas_set_num_threads (opt_threads);

@@ -266,6 +266,13 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
                                path, line_no, c + 1, (char *) g_ptr_array_index (header, c));
                   goto out;
                 }
+              if (parse_number (field, &v) && fabs (v) > G_MAXFLOAT)
+                {
+                  g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
+                               "%s, line %d, column %d (‘%s’): ‘%s’ is too large for a 32-bit float.",
+                               path, line_no, c + 1, (char *) g_ptr_array_index (header, c), field);
+                  goto out;
+                }
               g_ptr_array_add (label_text, g_strdup (field));
               continue;
             }
@@ -280,6 +287,15 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
                              "%s, line %d, column %d (‘%s’): ‘%s’ is not a number.",
                              path, line_no, c + 1, (char *) g_ptr_array_index (header, c),
                              field);
+              goto out;
+            }
+          /* As a float it would be infinite, and training would only say
+           * that the loss diverged. */
+          if (fabs (v) > G_MAXFLOAT)
+            {
+              g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
+                           "%s, line %d, column %d (‘%s’): ‘%s’ is too large for a 32-bit float.",
+                           path, line_no, c + 1, (char *) g_ptr_array_index (header, c), field);
               goto out;
             }
           {

@@ -168,7 +168,7 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
   int dim = (int) nn_network_get_out_size (net);
   NnEvalResult *r = NULL;
   g_autofree float *x = NULL;
-  double total_loss = 0.0, sse = 0.0, sum_t = 0.0, sum_t2 = 0.0;
+  double total_loss = 0.0, sse = 0.0, sst = 0.0, sum_t = 0.0;
 
   if (in_size != nn_dataset_size (ds) || dim != nn_dataset_n_outputs (ds))
     {
@@ -181,6 +181,14 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
   if (n <= 0)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "There are no samples to evaluate");
+      return NULL;
+    }
+  /* As nn_trainer_new(): these losses read labels, which regression rows lack. */
+  if (!classification && (loss == NN_LOSS_CROSS_ENTROPY || loss == NN_LOSS_BCE))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "%s needs classes, but the data has regression targets; use mse or mae",
+                   nn_loss_label (loss));
       return NULL;
     }
 
@@ -226,18 +234,21 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
   else
     {
       size_t m = (size_t) n * dim;
+      double mean_t;
+
+      /* Two passes: sum(t^2) - sum(t)^2/m cancels away the spread of
+       * targets far from zero (unstandardised CSV targets). */
+      for (size_t k = 0; k < m; k++)
+        sum_t += r->targets[k];
+      mean_t = sum_t / m;
       for (size_t k = 0; k < m; k++)
         {
           double d = r->outputs[k] - r->targets[k];
           sse += d * d;
-          sum_t += r->targets[k];
-          sum_t2 += (double) r->targets[k] * r->targets[k];
+          sst += (r->targets[k] - mean_t) * (r->targets[k] - mean_t);
         }
       r->rmse = (float) sqrt (sse / m);
-      {
-        double sst = sum_t2 - sum_t * sum_t / m;
-        r->r2 = sst > 0.0 ? (float) (1.0 - sse / sst) : 0.0f;
-      }
+      r->r2 = sst > 0.0 ? (float) (1.0 - sse / sst) : 0.0f;
     }
   return r;
 }
@@ -574,7 +585,9 @@ finish_epoch (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GErr
   gboolean classification = d->train->task == NN_TASK_CLASSIFICATION;
 
   report.epoch = t->epoch;
+  g_mutex_lock (&t->lock);  /* nn_trainer_set_epochs() may write it meanwhile */
   report.epochs = t->epochs;
+  g_mutex_unlock (&t->lock);
   report.train_loss = (float) (t->sum_loss / MAX (t->sum_n, 1));
   report.train_accuracy = classification ? (float) t->sum_correct / MAX (t->sum_n, 1) : 0.0f;
   report.epoch_seconds = t->epoch_time;

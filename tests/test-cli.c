@@ -101,6 +101,35 @@ test_train_xor_json (void)
     }
 }
 
+static void
+test_train_regression_json (void)
+{
+  g_auto(Run) r;
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  /* No validation rows: their regression metrics are null, not NaN
+   * (which is not JSON). */
+  run_cli (&r, "train", "--dataset", "regression", "--epochs", "2", "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (g_strchomp (r.out), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, ==, 2);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *obj;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      obj = json_node_get_object (json_parser_get_root (parser));
+      g_assert_true (json_object_get_null_member (obj, "val_rmse"));
+      g_assert_true (json_object_get_null_member (obj, "val_r2"));
+      g_assert_cmpfloat (json_object_get_double_member (obj, "test_rmse"), >, 0.0);
+    }
+}
+
 static char *
 strip_timing (const char *json_lines)
 {
@@ -210,6 +239,23 @@ test_bad_inputs (void)
     g_assert_cmpint (r.status, ==, 2);
   }
   {
+    /* Values that look like "not given" are still checked. */
+    const char *bad[][3] = {
+      { "--batch", "0", "batch size" },
+      { "--lr", "nan", "learning rate" },
+      { "--momentum", "nan", "Momentum" },
+      { "--samples", "0", "--samples" },
+      { "--noise", "-1", "--noise" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_auto(Run) r;
+        run_cli (&r, "train", "--dataset", "spiral", "--optimizer", "momentum", "--epochs", "1",
+                 bad[i][0], bad[i][1], NULL);
+        assert_clear_failure (&r, bad[i][2]);
+      }
+  }
+  {
     g_auto(Run) r;
     run_cli (&r, "train", "--dataset", "xor", "--batch", "many", NULL);
     assert_clear_failure (&r, NULL);
@@ -272,6 +318,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("backprop-cli-XXXXXX", NULL);
   g_test_add_func ("/cli/train/xor-json", test_train_xor_json);
+  g_test_add_func ("/cli/train/regression-json", test_train_regression_json);
   g_test_add_func ("/cli/train/same-seed", test_same_seed_same_numbers);
   g_test_add_func ("/cli/save-info-eval", test_save_info_eval);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);

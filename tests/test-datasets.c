@@ -939,6 +939,8 @@ static const BadCsv bad_csv[] = {
   { "missing", "a,b,label\n1,2,0\n,4,1\n", "line 3, column 1 (‘a’): the value is missing" },
   { "no-label", "a,b,label\n1,2,0\n3,4,\n", "line 3, column 3" },
   { "quote", "a,b,label\n1,\"2,0\n", "line 2: a quoted field" },
+  { "huge-feature", "a,b,label\n1,2,0\n1e39,4,1\n", "line 3, column 1 (‘a’): ‘1e39’ is too large" },
+  { "huge-target", "a,b,y\n1,2,0.5\n3,4,-1e300\n", "line 3, column 3 (‘y’): ‘-1e300’ is too large" },
 };
 
 static void

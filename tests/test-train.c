@@ -356,6 +356,47 @@ test_misfits (void)
 }
 
 static void
+test_evaluate_regression (void)
+{
+  /* Targets far from zero with a small spread (1.6e7 and 1.6e7 + 4),
+   * predicted as y = x with x = t +- 1: R^2 is exactly 1 - 1 / 4, and all
+   * of these floats are exact. */
+  const int n = 1000;
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:1", NULL);
+  g_autoptr(GError) error = NULL;
+  NnDataset *ds = nn_dataset_new (NN_TASK_REGRESSION, nn_shape_1d (1), n, 1, FALSE, &error);
+  NnNetwork *net = nn_network_new (spec, nn_shape_1d (1), &error);
+  NnEvalResult *r;
+
+  g_assert_no_error (error);
+  nn_network_get_params (net)[0] = 1.0f;
+  nn_network_get_params (net)[1] = 0.0f;
+  for (int i = 0; i < n; i++)
+    {
+      ds->targets[i] = 1.6e7f + (float) (4 * (i % 2));
+      ds->floats[i] = ds->targets[i] + (i % 2 ? -1.0f : 1.0f);
+    }
+  r = nn_evaluate (net, NN_LOSS_MSE, ds, NULL, n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (r->rmse, 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (r->loss, 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (r->r2, 0.75, 1e-4);
+  nn_eval_result_unref (r);
+
+  /* A loss that reads labels, on rows that have none (e.g. a model file
+   * whose metadata says cross-entropy): a clear error, not a critical. */
+  g_assert_null (nn_evaluate (net, NN_LOSS_CROSS_ENTROPY, ds, NULL, n, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (nn_evaluate (net, NN_LOSS_BCE, ds, NULL, n, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  nn_network_free (net);
+  nn_dataset_free (ds);
+}
+
+static void
 test_toy_presets (void)
 {
   const char *sets[] = { "circles", "spiral", "gaussians" };
@@ -450,6 +491,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/train/pause-keeps-results", test_pause_keeps_results);
   g_test_add_func ("/engine/train/divergence", test_divergence);
   g_test_add_func ("/engine/train/misfits", test_misfits);
+  g_test_add_func ("/engine/train/evaluate-regression", test_evaluate_regression);
   g_test_add_func ("/engine/train/toy-presets", test_toy_presets);
   g_test_add_func ("/engine/train/regression", test_regression_preset);
   g_test_add_func ("/engine/train/mnist-mlp", test_mnist_mlp);
