@@ -645,17 +645,23 @@ nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GE
       int epochs;
       gboolean epoch_end;
 
+      g_mutex_lock (&t->lock);
+      epochs = t->epochs;
+      if (t->epoch >= epochs)
+        {
+          /* A stop that raced with the natural end is moot; left pending it
+           * would cancel the next run (a continuation) at once. */
+          t->stop_requested = FALSE;
+          g_mutex_unlock (&t->lock);
+          return TRUE;
+        }
+      g_mutex_unlock (&t->lock);
+
       if (!wait_if_paused (t, cb, user_data))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was stopped");
           return FALSE;
         }
-
-      g_mutex_lock (&t->lock);
-      epochs = t->epochs;
-      g_mutex_unlock (&t->lock);
-      if (t->epoch >= epochs)
-        return TRUE;
 
       if (t->batch == 0)
         begin_epoch (t);

@@ -294,6 +294,35 @@ test_pause_keeps_results (void)
 }
 
 static void
+stop_on_last_epoch (NnTrainer *t, const NnEpochReport *r, gpointer user_data)
+{
+  if (r->epoch + 1 == r->epochs)
+    nn_trainer_stop (t);
+}
+
+static void
+test_stop_after_end_is_moot (void)
+{
+  g_autoptr(NnData) data = load ("xor", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:4,tanh,dense:2", NULL);
+  g_autoptr(GError) error = NULL;
+  NnTrainCallbacks cb = { NULL, stop_on_last_epoch, NULL };
+  NnTrainConfig config;
+  NnTrainer *t;
+
+  nn_train_config_init (&config);
+  config.epochs = 2;
+  t = nn_trainer_new (spec, data, &config, NULL);
+  /* The user pressed Stop just as the run ended, then asked for more. */
+  g_assert_true (nn_trainer_run (t, &cb, NULL, NULL));
+  nn_trainer_set_epochs (t, 4);
+  g_assert_true (nn_trainer_run (t, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_trainer_get_epoch (t), ==, 4);
+  nn_trainer_free (t);
+}
+
+static void
 test_divergence (void)
 {
   g_autoptr(NnData) data = load ("regression", 0);
@@ -489,6 +518,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/train/last-partial-batch", test_last_partial_batch);
   g_test_add_func ("/engine/train/controls", test_controls);
   g_test_add_func ("/engine/train/pause-keeps-results", test_pause_keeps_results);
+  g_test_add_func ("/engine/train/stop-after-end", test_stop_after_end_is_moot);
   g_test_add_func ("/engine/train/divergence", test_divergence);
   g_test_add_func ("/engine/train/misfits", test_misfits);
   g_test_add_func ("/engine/train/evaluate-regression", test_evaluate_regression);
