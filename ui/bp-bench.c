@@ -18,6 +18,7 @@ typedef struct
   gboolean      started;
   gboolean      seen_running;
   double        started_at;
+  gint64        phase_start;   /* BP_BENCH_VERBOSE: when the frame clock's phase began */
 } Bench;
 
 static int
@@ -57,9 +58,44 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* With BP_BENCH_VERBOSE, says which frame phase took long: layout (a
+ * relayout, measuring) or paint (snapshot and render). */
+static void
+phase_begin_cb (GdkFrameClock *clock, Bench *b)
+{
+  b->phase_start = g_get_monotonic_time ();
+}
+
+static void
+phase_end_cb (GdkFrameClock *clock, Bench *b, const char *phase)
+{
+  double ms = (g_get_monotonic_time () - b->phase_start) / 1000.0;
+
+  if (ms > 8.0 && b->started)
+    g_printerr ("  %s took %.1f ms at %.3f s\n", phase, ms,
+                g_get_monotonic_time () / 1e6 - b->started_at);
+  b->phase_start = g_get_monotonic_time ();
+}
+
+static void
+layout_cb (GdkFrameClock *clock, Bench *b)
+{
+  phase_end_cb (clock, b, "update+layout");
+}
+
+static void
+paint_cb (GdkFrameClock *clock, Bench *b)
+{
+  phase_end_cb (clock, b, "paint");
+}
+
 static void
 bench_free (Bench *b)
 {
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (b->window));
+
+  if (clock)
+    g_signal_handlers_disconnect_by_data (clock, b);
   g_clear_handle_id (&b->tick_source, g_source_remove);
   g_array_unref (b->lateness);
   g_object_unref (b->app);
@@ -92,6 +128,14 @@ poll_cb (gpointer user_data)
       b->started = TRUE;
       b->started_at = g_get_monotonic_time () / 1e6;
       b->tick_source = g_timeout_add (TICK_MS, tick_cb, b);
+      if (g_getenv ("BP_BENCH_VERBOSE"))
+        {
+          GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (b->window));
+
+          g_signal_connect (clock, "before-paint", G_CALLBACK (phase_begin_cb), b);
+          g_signal_connect (clock, "layout", G_CALLBACK (layout_cb), b);
+          g_signal_connect_after (clock, "paint", G_CALLBACK (paint_cb), b);
+        }
       gtk_widget_activate_action (GTK_WIDGET (b->window), "win.train", NULL);
       return G_SOURCE_CONTINUE;
     }

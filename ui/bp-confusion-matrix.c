@@ -44,7 +44,9 @@ matrix_layout (BpConfusionMatrix *self, int width, int height, MatrixLayout *l)
   double right, bottom = 8, avail_w, avail_h;
 
   l->left = 8 + self->line_h + 6 + self->label_w + 8;
-  l->top = 8 + self->line_h + 6 + self->label_w + 8;
+  /* Room above for the column labels standing up, or for one line of
+   * them lying down (and the "accuracy" heading) when they are short. */
+  l->top = 8 + self->line_h + 6 + MAX (self->label_w, self->line_h) + 8;
   right = 8 + self->line_h * 4.5;
   avail_w = width - l->left - right;
   avail_h = height - l->top - bottom;
@@ -90,12 +92,19 @@ matrix_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, int
       _bp_set_source (cr, &c.fg, 0.85);
       _bp_show_text (cr, layout, self->names[t], l.left - 6, y + l.cell / 2, 1, 0.5);
 
-      /* Predicted labels run upwards above their column. */
-      cairo_save (cr);
-      cairo_translate (cr, l.left + t * l.cell + l.cell / 2, l.top - 6);
-      cairo_rotate (cr, -G_PI / 2);
-      _bp_show_text (cr, layout, self->names[t], 0, 0, 0, 0.5);
-      cairo_restore (cr);
+      /* Predicted labels above their column: level when every name fits
+       * the cell's width (digits), else running upwards (class names). */
+      if (self->label_w <= l.cell - 4)
+        _bp_show_text (cr, layout, self->names[t], l.left + t * l.cell + l.cell / 2, l.top - 6,
+                       0.5, 1);
+      else
+        {
+          cairo_save (cr);
+          cairo_translate (cr, l.left + t * l.cell + l.cell / 2, l.top - 6);
+          cairo_rotate (cr, -G_PI / 2);
+          _bp_show_text (cr, layout, self->names[t], 0, 0, 0, 0.5);
+          cairo_restore (cr);
+        }
 
       for (int p = 0; p < k; p++)
         {
@@ -130,12 +139,9 @@ matrix_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, int
         _bp_show_text (cr, layout, buf, l.acc_x, y + l.cell / 2, 0, 0.5);
       }
     }
+  /* Level, so that it never runs off the top when the labels are short. */
   _bp_set_source (cr, &c.fg, 0.6);
-  cairo_save (cr);
-  cairo_translate (cr, l.acc_x + 4, l.top - 6);
-  cairo_rotate (cr, -G_PI / 2);
-  _bp_show_text (cr, layout, "accuracy", 0, 0, 0, 0);
-  cairo_restore (cr);
+  _bp_show_text (cr, layout, "accuracy", l.acc_x, l.top - 6, 0, 1);
 
   if (gtk_widget_has_visible_focus (widget) || gtk_widget_has_focus (widget))
     _bp_draw_focus (cr, &c, l.left + self->focus_p * l.cell + 1, l.top + self->focus_t * l.cell + 1,

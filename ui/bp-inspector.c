@@ -171,13 +171,15 @@ update_status (BpInspector *self)
   BpInspectState *s = self->state;
 
   if (!s)
-    text = g_strdup ("");
+    text = g_strdup ("Nothing to inspect yet: the views fill in as the network trains.");
   else if (s->test && s->data->test && s->data->test->task == NN_TASK_CLASSIFICATION)
-    text = g_strdup_printf ("epoch %d · test accuracy %.2f %%", s->epoch, 100.0 * s->test->accuracy);
+    text = g_strdup_printf ("After epoch %d · test accuracy %.2f %% · %d of %d misclassified",
+                            s->epoch, 100.0 * s->test->accuracy, s->test->n - s->test->n_correct,
+                            s->test->n);
   else if (s->test)
-    text = g_strdup_printf ("epoch %d · test RMSE %.4g", s->epoch, s->test->rmse);
+    text = g_strdup_printf ("After epoch %d · test RMSE %.4g", s->epoch, s->test->rmse);
   else
-    text = g_strdup_printf ("epoch %d", s->epoch);
+    text = g_strdup_printf ("After epoch %d", s->epoch);
   gtk_label_set_text (self->status_label, text);
 }
 

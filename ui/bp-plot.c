@@ -4,10 +4,19 @@
  * changes, a PlotGeom is computed: the view range, "nice" ticks with their
  * labels, and every series reduced to at most a few points per pixel column
  * (first, min, max and last of the column), in widget coordinates. snapshot()
- * and the exporters only stroke that geometry, so 100k+ points cost one linear
+ * and the exporters only draw that geometry, so 100k+ points cost one linear
  * pass per data change, not per frame. The same draw function paints the
- * widget, PNG, SVG and PDF. This file does not know about training; the
- * window feeds it numbers.
+ * widget, PNG, SVG and PDF.
+ *
+ * Rasterising is what the main loop pays for while a run streams points, so
+ * the widget draws a dense per-batch series as one pixel-aligned bar per
+ * column (the column's min..max, joined to its neighbour), which Cairo fills
+ * without tessellating, and the smoothed line with one vertex per column;
+ * stroking thousands of round-joined zigzag segments instead cost 15-30 ms a
+ * frame under the Cairo renderer. The finished drawing is kept as a render
+ * node until the data, the size or the style changes, so the pointer readout
+ * redraws only itself. Exports still stroke the full zigzag, as vectors.
+ * This file does not know about training; the window feeds it numbers.
  */
 #include "bp-plot.h"
 
@@ -32,10 +41,18 @@ typedef struct
   GdkRGBA       color;
   GArray       *points;   /* PlotPoint, in append order */
   GArray       *smooth;   /* double, EMA of y (debiased), same length; RAW only */
+  GArray       *logs;     /* PlotPoint: log10 of y and of smooth, NAN where not
+                           * positive; a log axis refits every point per update,
+                           * and log10() was most of that pass */
   double        ema;
   guint         n_finite; /* values folded into ema */
   double        decay;    /* SMOOTHING^n_finite, for the debiasing */
   gboolean      x_sorted; /* x never decreased, so the readout can bisect */
+  /* Extents of the finite points, kept on append so that fitting the view
+   * does not walk every point: y over all of them, and over the positive
+   * ones for a log axis. */
+  double        xmin, xmax, ymin, ymax;
+  double        lxmin, lxmax, lymin, lymax;
 } PlotSeries;
 
 typedef struct
@@ -62,6 +79,10 @@ typedef struct
   GPtrArray *raw;                  /* per series: GArray of float (x, y), NaN breaks */
   GPtrArray *smooth;               /* per series: same, smoothed line, or NULL */
   GPtrArray *marks;                /* per series: GArray of float (x, y) markers, or NULL */
+  GPtrArray *bands;                /* per series: GArray of float (x, top, bottom) one-pixel
+                                    * columns for a dense RAW series (empty otherwise) */
+  GPtrArray *links;                /* per series: GArray of float (x, y) pairs joining bands
+                                    * across columns that hold no point */
 } PlotGeom;
 
 struct _BpPlot
@@ -76,6 +97,7 @@ struct _BpPlot
   GArray    *markers;     /* PlotMarker */
   PlotGeom   geom;
   guint      prepare_source;
+  GskRenderNode *cache;   /* everything but the readout, for geom; NULL when stale */
 
   gboolean   log_y;
   gboolean   fixed_y;
@@ -105,7 +127,22 @@ plot_series_free (gpointer data)
   g_free (s->name);
   g_array_unref (s->points);
   g_array_unref (s->smooth);
+  g_array_unref (s->logs);
   g_free (s);
+}
+
+static void
+series_reset (PlotSeries *s)
+{
+  g_array_set_size (s->points, 0);
+  g_array_set_size (s->smooth, 0);
+  g_array_set_size (s->logs, 0);
+  s->ema = 0;
+  s->decay = 1;
+  s->n_finite = 0;
+  s->x_sorted = TRUE;
+  s->xmin = s->ymin = s->lxmin = s->lymin = INFINITY;
+  s->xmax = s->ymax = s->lxmax = s->lymax = -INFINITY;
 }
 
 static void
@@ -124,6 +161,8 @@ plot_geom_clear (PlotGeom *g)
   g_clear_pointer (&g->raw, g_ptr_array_unref);
   g_clear_pointer (&g->smooth, g_ptr_array_unref);
   g_clear_pointer (&g->marks, g_ptr_array_unref);
+  g_clear_pointer (&g->bands, g_ptr_array_unref);
+  g_clear_pointer (&g->links, g_ptr_array_unref);
   g->width = g->height = 0;
 }
 
@@ -252,18 +291,23 @@ compute_range (BpPlot *self, double *x0, double *x1, double *y0, double *y1)
     {
       PlotSeries *s = g_ptr_array_index (self->series, i);
 
-      for (guint j = 0; j < s->points->len; j++)
+      if (self->log_y)
         {
-          PlotPoint *p = &g_array_index (s->points, PlotPoint, j);
-          double ay;
-
-          if (!isfinite (p->x) || !point_usable (self->log_y, p->y))
+          if (!(s->lxmax >= s->lxmin))
             continue;
-          ay = axis_y (self->log_y, p->y);
-          xmin = MIN (xmin, p->x);
-          xmax = MAX (xmax, p->x);
-          ymin = MIN (ymin, ay);
-          ymax = MAX (ymax, ay);
+          xmin = MIN (xmin, s->lxmin);
+          xmax = MAX (xmax, s->lxmax);
+          ymin = MIN (ymin, log10 (s->lymin));
+          ymax = MAX (ymax, log10 (s->lymax));
+        }
+      else
+        {
+          if (!(s->xmax >= s->xmin))
+            continue;
+          xmin = MIN (xmin, s->xmin);
+          xmax = MAX (xmax, s->xmax);
+          ymin = MIN (ymin, s->ymin);
+          ymax = MAX (ymax, s->ymax);
         }
     }
 
@@ -320,6 +364,7 @@ typedef struct
   int      count;
   float    fx, fy, lx, ly, miny, maxy;
   gboolean min_first;
+  gboolean last_only;   /* one vertex per column: for the smoothed line */
 } Decimator;
 
 static void
@@ -330,6 +375,14 @@ decimator_flush (Decimator *d)
 
   if (d->count == 0)
     return;
+  if (d->last_only)
+    {
+      pts[n++] = d->lx;
+      pts[n++] = d->ly;
+      g_array_append_vals (d->out, pts, n);
+      d->count = 0;
+      return;
+    }
   pts[n++] = d->fx;
   pts[n++] = d->fy;
   if (d->count > 2)
@@ -393,6 +446,82 @@ decimator_add (Decimator *d, double sx, double sy, double left, double pw)
   d->count++;
 }
 
+/* One bar per pixel column: the column's extent, stretched to reach the
+ * last value of the column before it, so that the bars read as the same
+ * zigzag the full line would draw. Columns that are apart (a sparse stretch)
+ * are joined by a line segment instead. */
+#define NO_COLUMN G_MINLONG
+
+typedef struct
+{
+  GArray *bands;   /* float (x, top, bottom) */
+  GArray *links;   /* float (x0, y0, x1, y1) */
+  long    col, lo, hi;
+  int     count;
+  float   top, bottom, fx, fy, lx, ly;
+  long    prev_col;
+  float   prev_x, prev_y;
+} Bander;
+
+static void
+bander_flush (Bander *b)
+{
+  float band[3];
+
+  if (b->count == 0)
+    return;
+  if (b->prev_col != NO_COLUMN && b->prev_col == b->col - 1)
+    {
+      b->top = MIN (b->top, b->prev_y);
+      b->bottom = MAX (b->bottom, b->prev_y);
+    }
+  else if (b->prev_col != NO_COLUMN)
+    {
+      float seg[4] = { b->prev_x, b->prev_y, b->fx, b->fy };
+
+      g_array_append_vals (b->links, seg, 4);
+    }
+  band[0] = b->col;
+  band[1] = floorf (b->top);
+  band[2] = MAX (ceilf (b->bottom), band[1] + 1);
+  g_array_append_vals (b->bands, band, 3);
+  b->prev_col = b->col;
+  b->prev_x = b->lx;
+  b->prev_y = b->ly;
+  b->count = 0;
+}
+
+static void
+bander_break (Bander *b)
+{
+  bander_flush (b);
+  b->prev_col = NO_COLUMN;
+}
+
+static void
+bander_add (Bander *b, double sx, double sy)
+{
+  long col = CLAMP ((long) floor (sx), b->lo, b->hi);
+
+  if (b->count > 0 && col != b->col)
+    bander_flush (b);
+  if (b->count == 0)
+    {
+      b->col = col;
+      b->top = b->bottom = sy;
+      b->fx = sx;
+      b->fy = sy;
+    }
+  else
+    {
+      b->top = MIN (b->top, sy);
+      b->bottom = MAX (b->bottom, sy);
+    }
+  b->lx = sx;
+  b->ly = sy;
+  b->count++;
+}
+
 static inline double
 to_sx (const PlotGeom *g, double x)
 {
@@ -434,6 +563,8 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
   g->raw = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g->smooth = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g->marks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g->bands = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g->links = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
 
   text_width (layout, "0", &line_h);
   g->top = ((self->title && *self->title) || self->series->len > 0 ? line_h * 1.6 : line_h * 0.6) + 4;
@@ -469,34 +600,51 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
       Decimator raw = { g_array_new (FALSE, FALSE, sizeof (float)), 0, 0 };
       Decimator smooth = { g_array_new (FALSE, FALSE, sizeof (float)), 0, 0 };
       GArray *marks = g_array_new (FALSE, FALSE, sizeof (float));
+      /* Bars only pay off, and only look like the line, once the series
+       * has more points than there are columns. */
+      gboolean banded = s->style == BP_SERIES_RAW && s->points->len > g->pw;
+      Bander bander = {
+        g_array_new (FALSE, FALSE, sizeof (float)), g_array_new (FALSE, FALSE, sizeof (float)),
+        0, (long) floor (g->left) - 1, (long) ceil (g->left + g->pw) + 1, 0,
+        .prev_col = NO_COLUMN,
+      };
 
+      smooth.last_only = TRUE;
       for (guint j = 0; j < s->points->len; j++)
         {
           PlotPoint *p = &g_array_index (s->points, PlotPoint, j);
-          double sx, sm;
+          const PlotPoint *l = &g_array_index (s->logs, PlotPoint, j);
+          double sx, sy, ay = self->log_y ? l->x : p->y, asm_ = self->log_y ? l->y : NAN;
 
-          if (!isfinite (p->x) || !point_usable (self->log_y, p->y))
+          if (!isfinite (p->x) || !isfinite (ay))
             {
               decimator_break (&raw);
+              if (banded)
+                bander_break (&bander);
               continue;
             }
           sx = to_sx (g, p->x);
-          decimator_add (&raw, sx, to_sy (g, axis_y (self->log_y, p->y)), g->left, g->pw);
+          sy = to_sy (g, ay);
+          decimator_add (&raw, sx, sy, g->left, g->pw);
+          if (banded)
+            bander_add (&bander, sx, sy);
           if (s->style == BP_SERIES_POINTS)
             {
-              float xy[2] = { sx, to_sy (g, axis_y (self->log_y, p->y)) };
+              float xy[2] = { sx, sy };
 
               g_array_append_vals (marks, xy, 2);
             }
           else
             {
-              sm = g_array_index (s->smooth, double, j);
-              if (point_usable (self->log_y, sm))
-                decimator_add (&smooth, sx, to_sy (g, axis_y (self->log_y, sm)), g->left, g->pw);
+              if (!self->log_y)
+                asm_ = g_array_index (s->smooth, double, j);
+              if (isfinite (asm_))
+                decimator_add (&smooth, sx, to_sy (g, asm_), g->left, g->pw);
             }
         }
       decimator_flush (&raw);
       decimator_flush (&smooth);
+      bander_flush (&bander);
 
       /* Markers only while they stay apart; a dense series reads as a line. */
       if (marks->len / 2 > g->pw / 6)
@@ -505,6 +653,8 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
       g_ptr_array_add (g->raw, raw.out);
       g_ptr_array_add (g->smooth, smooth.out);
       g_ptr_array_add (g->marks, marks);
+      g_ptr_array_add (g->bands, bander.bands);
+      g_ptr_array_add (g->links, bander.links);
     }
 }
 
@@ -520,6 +670,7 @@ bp_plot_prepare (BpPlot *self)
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   plot_geom_compute (self, layout, width, height, &self->geom);
   self->geom_valid = TRUE;
+  g_clear_pointer (&self->cache, gsk_render_node_unref);
 }
 
 static gboolean
@@ -612,8 +763,33 @@ stroke_path (cairo_t *cr, GArray *path)
 }
 
 static void
+fill_bands (cairo_t *cr, GArray *bands, GArray *links)
+{
+  /* Whole-pixel rectangles: Cairo composites them as boxes, with no
+   * tessellation and no coverage to compute. */
+  for (guint k = 0; k + 2 < bands->len; k += 3)
+    {
+      float x = g_array_index (bands, float, k);
+      float top = g_array_index (bands, float, k + 1);
+      float bottom = g_array_index (bands, float, k + 2);
+
+      cairo_rectangle (cr, x, top, 1, bottom - top);
+    }
+  cairo_fill (cr);
+
+  for (guint k = 0; k + 3 < links->len; k += 4)
+    {
+      cairo_move_to (cr, g_array_index (links, float, k), g_array_index (links, float, k + 1));
+      cairo_line_to (cr, g_array_index (links, float, k + 2), g_array_index (links, float, k + 3));
+    }
+  cairo_stroke (cr);
+}
+
+/* @fast: the widget's own frames, which draw dense series as bars; exports
+ * stroke every column's zigzag. */
+static void
 plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
-           const PlotColors *c, gboolean with_readout)
+           const PlotColors *c, gboolean fast)
 {
   PangoFontDescription *bold;
   g_autoptr(PangoFontDescription) base = NULL;
@@ -729,9 +905,14 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
 
       if (s->style == BP_SERIES_RAW)
         {
+          GArray *bands = g_ptr_array_index (g->bands, i);
+
           cairo_set_line_width (cr, 1);
           set_source (cr, &s->color, 0.3);
-          stroke_path (cr, g_ptr_array_index (g->raw, i));
+          if (fast && bands->len > 0)
+            fill_bands (cr, bands, g_ptr_array_index (g->links, i));
+          else
+            stroke_path (cr, g_ptr_array_index (g->raw, i));
           cairo_set_line_width (cr, 2);
           set_source (cr, &s->color, 1);
           stroke_path (cr, g_ptr_array_index (g->smooth, i));
@@ -782,8 +963,15 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
         }
     }
 
-  /* Readout of the point nearest the pointer */
-  if (with_readout && self->hover && self->hover_series >= 0
+  pango_font_description_free (bold);
+}
+
+/* The readout of the point nearest the pointer, drawn over the cached plot. */
+static void
+plot_draw_readout (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
+                   const PlotColors *c)
+{
+  if (!g->empty && self->hover && self->hover_series >= 0
       && (guint) self->hover_series < self->series->len)
     {
       PlotSeries *s = g_ptr_array_index (self->series, self->hover_series);
@@ -824,8 +1012,6 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
           pango_cairo_show_layout (cr, layout);
         }
     }
-
-  pango_font_description_free (bold);
 }
 
 static void
@@ -848,9 +1034,24 @@ bp_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   get_colors (self, &colors);
   layout = gtk_widget_create_pango_layout (widget, NULL);
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  plot_draw (self, cr, layout, &self->geom, &colors, TRUE);
-  cairo_destroy (cr);
+  if (self->cache == NULL)
+    {
+      GtkSnapshot *inner = gtk_snapshot_new ();
+
+      cr = gtk_snapshot_append_cairo (inner, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      plot_draw (self, cr, layout, &self->geom, &colors, TRUE);
+      cairo_destroy (cr);
+      self->cache = gtk_snapshot_free_to_node (inner);
+    }
+  if (self->cache)
+    gtk_snapshot_append_node (snapshot, self->cache);
+
+  if (self->hover && self->hover_series >= 0)
+    {
+      cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      plot_draw_readout (self, cr, layout, &self->geom, &colors);
+      cairo_destroy (cr);
+    }
 }
 
 static void
@@ -986,6 +1187,7 @@ bp_plot_dispose (GObject *object)
   BpPlot *self = BP_PLOT (object);
 
   g_clear_handle_id (&self->prepare_source, g_source_remove);
+  g_clear_pointer (&self->cache, gsk_render_node_unref);
   plot_geom_clear (&self->geom);
 
   G_OBJECT_CLASS (bp_plot_parent_class)->dispose (object);
@@ -1009,8 +1211,9 @@ static void
 bp_plot_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
   GTK_WIDGET_CLASS (bp_plot_parent_class)->css_changed (widget, change);
-  /* The font may have changed, and with it the margins. */
+  /* The font may have changed, and with it the margins; the colours too. */
   BP_PLOT (widget)->geom_valid = FALSE;
+  g_clear_pointer (&BP_PLOT (widget)->cache, gsk_render_node_unref);
   gtk_widget_queue_allocate (widget);
 }
 
@@ -1159,8 +1362,8 @@ bp_plot_add_series (BpPlot *self, const char *name, BpSeriesStyle style, const c
     gdk_rgba_parse (&s->color, palette[self->series->len % G_N_ELEMENTS (palette)]);
   s->points = g_array_new (FALSE, FALSE, sizeof (PlotPoint));
   s->smooth = g_array_new (FALSE, FALSE, sizeof (double));
-  s->x_sorted = TRUE;
-  s->decay = 1;
+  s->logs = g_array_new (FALSE, FALSE, sizeof (PlotPoint));
+  series_reset (s);
   g_ptr_array_add (self->series, s);
   bp_plot_data_changed (self);
 
@@ -1177,6 +1380,21 @@ series_append (PlotSeries *s, double x, double y)
     s->x_sorted = FALSE;
   g_array_append_val (s->points, p);
 
+  if (isfinite (x) && isfinite (y))
+    {
+      s->xmin = MIN (s->xmin, x);
+      s->xmax = MAX (s->xmax, x);
+      s->ymin = MIN (s->ymin, y);
+      s->ymax = MAX (s->ymax, y);
+      if (y > 0)
+        {
+          s->lxmin = MIN (s->lxmin, x);
+          s->lxmax = MAX (s->lxmax, x);
+          s->lymin = MIN (s->lymin, y);
+          s->lymax = MAX (s->lymax, y);
+        }
+    }
+
   /* Debiased EMA, so the first points are not dragged towards zero. A
    * non-finite value (a diverged batch) is skipped rather than poisoning it. */
   if (isfinite (y))
@@ -1189,6 +1407,13 @@ series_append (PlotSeries *s, double x, double y)
   else if (s->n_finite > 0)
     smooth = g_array_index (s->smooth, double, s->smooth->len - 1);
   g_array_append_val (s->smooth, smooth);
+
+  {
+    PlotPoint l = { point_usable (TRUE, y) ? log10 (y) : NAN,
+                    point_usable (TRUE, smooth) ? log10 (smooth) : NAN };
+
+    g_array_append_val (s->logs, l);
+  }
 }
 
 void
@@ -1257,14 +1482,7 @@ bp_plot_clear (BpPlot *self)
 
   for (guint i = 0; i < self->series->len; i++)
     {
-      PlotSeries *s = g_ptr_array_index (self->series, i);
-
-      g_array_set_size (s->points, 0);
-      g_array_set_size (s->smooth, 0);
-      s->ema = 0;
-      s->decay = 1;
-      s->n_finite = 0;
-      s->x_sorted = TRUE;
+      series_reset (g_ptr_array_index (self->series, i));
     }
   g_array_set_size (self->markers, 0);
   self->hover_series = -1;

@@ -209,17 +209,44 @@ bp_prediction_grid_measure (GtkWidget *widget, GtkOrientation orientation, int f
     }
 }
 
+char *
+bp_prediction_grid_get_tile_text (BpPredictionGrid *self, guint i)
+{
+  Tile *t;
+
+  g_return_val_if_fail (BP_IS_PREDICTION_GRID (self), NULL);
+
+  if (i >= self->tiles->len)
+    return NULL;
+  t = &g_array_index (self->tiles, Tile, i);
+  if (t->regression)
+    return g_strdup_printf ("predicted %s, true %s", t->predicted, t->truth);
+  return g_strdup_printf ("predicted %s (%.0f %%%s), true %s", t->predicted,
+                          100.0 * CLAMP (t->confidence, 0, 1), t->correct ? "" : ", wrong",
+                          t->truth);
+}
+
+/* The grid is one widget, so the focused tile is read out through its
+ * description: arrow keys move it, and the screen reader follows. */
 static void
 update_accessible (BpPredictionGrid *self)
 {
   g_autofree char *label = NULL;
+  g_autofree char *tile = NULL;
+  g_autofree char *description = NULL;
 
   if (self->tiles->len == 0)
     label = g_strdup ("Sample predictions: none yet");
   else
     label = g_strdup_printf ("Sample predictions: %u of %u test samples predicted wrongly",
                              self->n_wrong, self->tiles->len);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  tile = bp_prediction_grid_get_tile_text (self, (guint) MAX (self->focus, 0));
+  if (tile)
+    description = g_strdup_printf ("Sample %d of %u: %s", self->focus + 1, self->tiles->len, tile);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description ? description : "",
+                                  -1);
 }
 
 static void
@@ -230,6 +257,7 @@ move_focus (BpPredictionGrid *self, int delta)
   if (n == 0)
     return;
   self->focus = CLAMP (self->focus + delta, 0, n - 1);
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -266,6 +294,7 @@ pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, BpPredict
   if (col >= 0 && col < cols && row >= 0 && i < (int) self->tiles->len)
     {
       self->focus = i;
+      update_accessible (self);
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
 }

@@ -22,6 +22,9 @@ guint      bp_prediction_grid_get_n_tiles  (BpPredictionGrid *self);
 guint      bp_prediction_grid_get_n_images (BpPredictionGrid *self);  /* tiles with pixels */
 guint      bp_prediction_grid_get_n_wrong  (BpPredictionGrid *self);
 int        bp_prediction_grid_get_focus    (BpPredictionGrid *self);
+/* Tile @i in words, as assistive technology reads the focused one:
+ * "predicted Sneaker (97 %), true Sneaker". NULL past the end. (transfer full) */
+char      *bp_prediction_grid_get_tile_text (BpPredictionGrid *self, guint i);
 /* Tiles for any evaluation indices of @state, e.g. a sheet of mistakes;
  * @empty_text is shown when there are none (NULL: the default). */
 void       bp_prediction_grid_set_samples  (BpPredictionGrid *self, BpInspectState *state,

@@ -19,7 +19,14 @@
  * cheap; large sets get theirs at epoch ends only. */
 #define SMALL_DATASET      5000
 #define INSPECT_INTERVAL   0.3
+/* The shown rate is samples per second of wall clock over at least this
+ * long, so that it means what a user sees: XOR's one-batch epochs take
+ * microseconds of compute each, and a per-epoch figure said "4 million
+ * samples/s" for a run that trains 800 samples in a third of a second. */
 #define RATE_WINDOW        1.0
+/* A run shorter than one window gets a figure over all of it, unless it
+ * was too short for any figure to mean something. */
+#define RATE_MIN_SPAN      0.2
 /* Updates reach the main loop at most this often: enough for smooth
  * curves, and it leaves the main loop (and, under a software renderer, the
  * CPU) time for everything else. */
@@ -39,9 +46,11 @@ struct _BpRun
 
   /* Worker thread only */
   double           last_inspect;      /* nn_now() of the last inspect state */
-  double           rate_elapsed;      /* training seconds at the start of the rate window */
+  double           rate_start;        /* nn_now() at the start of the rate window, < 0 to
+                                       * restart it at the next batch (after a pause) */
   guint64          rate_samples;      /* samples since then */
-  double           rate;              /* the last window's samples per second */
+  double           rate;              /* the last full window's samples per second */
+  double           rate_provisional;  /* until the first window is full: since the start */
 
   /* Shared, under lock */
   GMutex           lock;
@@ -186,19 +195,27 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   double x = r->epoch + (double) (r->batch + 1) / r->n_batches;
   gboolean classification = data->train->task == NN_TASK_CLASSIFICATION;
   guint64 total;
+  double now;
   BpRunUpdate *p;
 
-  self->rate_samples += r->n;
-  if (r->elapsed - self->rate_elapsed >= RATE_WINDOW || self->rate <= 0.0)
+  /* A batch that straddles a pause (or the start) is left out: the window
+   * starts when it ends. */
+  now = nn_now ();
+  if (self->rate_start < 0)
     {
-      if (r->elapsed > self->rate_elapsed)
-        self->rate = self->rate_samples / (r->elapsed - self->rate_elapsed);
-      if (r->elapsed - self->rate_elapsed >= RATE_WINDOW)
-        {
-          self->rate_elapsed = r->elapsed;
-          self->rate_samples = 0;
-        }
+      self->rate_start = now;
+      self->rate_samples = 0;
     }
+  else
+    self->rate_samples += r->n;
+  if (now - self->rate_start >= RATE_WINDOW)
+    {
+      self->rate = self->rate_samples / (now - self->rate_start);
+      self->rate_start = now;
+      self->rate_samples = 0;
+    }
+  else if (self->rate <= 0.0 && now - self->rate_start >= RATE_MIN_SPAN)
+    self->rate_provisional = self->rate_samples / (now - self->rate_start);
 
   g_mutex_lock (&self->lock);
   p = pending_locked (self);
@@ -213,7 +230,7 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   p->elapsed = r->elapsed;
   p->loss = r->loss;
   p->accuracy = r->accuracy;
-  p->samples_per_second = self->rate;
+  p->samples_per_second = self->rate > 0.0 ? self->rate : self->rate_provisional;
   total = (guint64) p->epochs * r->n_batches;
   p->remaining = total > r->step && r->step > 0 ? r->elapsed / r->step * (total - r->step) : 0.0;
   schedule_locked (self);
@@ -241,9 +258,7 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
   p->epoch = r->epoch + 1;
   p->batch = 0;
   p->epochs = r->epochs;
-  /* The epoch's own figure, over all its batches, replaces the windowed one. */
-  if (r->samples_per_second > 0)
-    p->samples_per_second = r->samples_per_second;
+  p->epoch_samples_per_second = r->samples_per_second;
   if (r->val)
     {
       append_point (p->points[BP_CURVE_VAL_LOSS], x, r->val->loss);
@@ -281,6 +296,9 @@ on_paused (NnTrainer *trainer, gpointer user_data)
   BpRun *self = user_data;
 
   self->last_inspect = nn_now ();
+  /* Paused time is not running time: the window restarts on resume; what
+   * it holds so far would be too short a span to trust. */
+  self->rate_start = -1.0;
   publish_inspect (self, bp_inspect_state_compute (trainer, NULL, nn_trainer_get_epoch (trainer),
                                                    0));
 }
@@ -303,13 +321,16 @@ run_thread (gpointer user_data)
     g_debug ("Could not lower the training thread's priority");
 #endif
   self->rate_samples = 0;
-  self->rate = 0.0;
+  self->rate_start = -1.0;
+  self->rate = self->rate_provisional = 0.0;
   self->last_inspect = nn_now ();
   ok = nn_trainer_run (self->trainer, &callbacks, self, &error);
 
   g_mutex_lock (&self->lock);
   p = pending_locked (self);
   p->finished = TRUE;
+  if (self->rate <= 0.0 && self->rate_start >= 0 && nn_now () - self->rate_start >= RATE_MIN_SPAN)
+    p->samples_per_second = self->rate_samples / (nn_now () - self->rate_start);
   p->epoch = nn_trainer_get_epoch (self->trainer);
   p->epochs = g_atomic_int_get (&self->epochs);
   if (!ok)

@@ -50,7 +50,13 @@ typedef struct
   int             n_batches;
   guint64         step;
   double          elapsed;            /* seconds of training, pauses excluded */
-  double          samples_per_second; /* over the last second or so */
+  double          samples_per_second; /* per second of running (wall clock, pauses
+                                       * excluded) over the last second or so; over
+                                       * the whole run if it was shorter; 0 when
+                                       * unknown yet */
+  double          epoch_samples_per_second; /* the epoch that ended with this update:
+                                             * samples per second of batch compute, as
+                                             * backprop-cli reports it; 0 otherwise */
   double          remaining;          /* seconds, < 0 when unknown */
   float           loss;               /* of the latest batch */
   float           accuracy;

@@ -57,16 +57,17 @@ void
 _bp_draw_empty (cairo_t *cr, PangoLayout *layout, const BpViewColors *c, int width, int height,
                 const char *message)
 {
-  int h;
+  int h, box = CLAMP (width - 40, 50, 520);
 
-  /* Pango centres each line inside the box; the box spans the width. */
-  pango_layout_set_width (layout, MAX (width - 40, 50) * PANGO_SCALE);
+  /* Pango centres each line inside the box; the box is centred and no
+   * wider than a comfortable line, so a long message wraps. */
+  pango_layout_set_width (layout, box * PANGO_SCALE);
   pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD);
   pango_layout_set_text (layout, message, -1);
   pango_layout_get_pixel_size (layout, NULL, &h);
   _bp_set_source (cr, &c->fg, 0.55);
-  cairo_move_to (cr, 20, round ((height - h) / 2.0));
+  cairo_move_to (cr, round ((width - box) / 2.0), round ((height - h) / 2.0));
   pango_cairo_show_layout (cr, layout);
   pango_layout_set_width (layout, -1);
   pango_layout_set_alignment (layout, PANGO_ALIGN_LEFT);

@@ -60,6 +60,7 @@ struct _BpWindow
   struct _LoadJob      *load_job;       /* the load in flight, NULL when none */
   BpRun                *run;
   GError               *run_error;
+  BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
 
   guint                 series[BP_N_CURVES];
   guint                 run_id;

@@ -104,7 +104,19 @@ set_label (GtkLabel *label, const char *format, ...)
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
-  gtk_label_set_label (label, text);
+  /* A new text queues a resize of the whole window: the status line is
+   * set at every update, and most of its labels have not changed. */
+  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
+}
+
+/* The same for tooltips and icons, which update_actions() sets at every
+ * run update. */
+static void
+set_tooltip (GtkWidget *widget, const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
 }
 
 static BpPlot *
@@ -218,6 +230,7 @@ _bp_window_reset_run (BpWindow *self)
   g_clear_error (&self->run_error);
   bp_plot_clear (self->loss_plot);
   bp_plot_clear (self->accuracy_plot);
+  g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
   bp_inspector_apply (self->inspector, NULL);
   self->test_correct = self->test_n = 0;
   self->samples_per_second = 0.0;
@@ -268,6 +281,21 @@ run_ended (BpWindow *self, const BpRunUpdate *u)
 }
 
 static void
+apply_pending_inspect (BpWindow *self)
+{
+  g_autoptr(BpInspectState) state = g_steal_pointer (&self->pending_inspect);
+
+  if (state)
+    bp_inspector_apply (self->inspector, state);
+}
+
+static void
+on_inspector_map_cb (GtkWidget *inspector, BpWindow *self)
+{
+  apply_pending_inspect (self);
+}
+
+static void
 on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
 {
   /* An update posted by a run that was since replaced. */
@@ -289,16 +317,27 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
       self->test_n = u->test_n;
       show_result (self);
     }
-  if (u->samples_per_second > 0)
-    self->samples_per_second = u->samples_per_second;
+  if (u->epoch_samples_per_second > 0)
+    self->samples_per_second = u->epoch_samples_per_second;
   if (u->inspect)
-    bp_inspector_apply (self->inspector, u->inspect);
+    {
+      g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
+      self->pending_inspect = bp_inspect_state_ref (u->inspect);
+    }
+  /* Handing a state to the views rebuilds their models (hundreds of
+   * mistakes for MNIST: 15-20 ms of the main loop at every epoch end), so
+   * while a run streams and the views are off screen only the newest
+   * state is kept; it is applied when they are shown or the run stops. */
+  if (self->pending_inspect
+      && (u->finished || u->state != BP_RUN_RUNNING
+          || gtk_widget_get_mapped (GTK_WIDGET (self->inspector))))
+    apply_pending_inspect (self);
   show_update (self, u);
 
   if (u->finished)
     run_ended (self, u);
   else
-    gtk_label_set_label (self->state_label, u->state == BP_RUN_PAUSED ? "Paused" : "Training");
+    set_label (self->state_label, "%s", u->state == BP_RUN_PAUSED ? "Paused" : "Training");
   set_run_state (self);
 }
 
@@ -431,7 +470,7 @@ update_actions (BpWindow *self)
   gboolean valid = loaded && bp_layer_panel_get_valid (self->panel);
   gboolean alive = self->run && bp_run_is_alive (self->run);
   gboolean paused = alive && bp_run_get_state (self->run) == BP_RUN_PAUSED;
-  const char *why = NULL;
+  const char *why = NULL, *icon;
   g_autofree char *why_owned = NULL;
 
   gtk_widget_action_set_enabled (widget, "win.train", valid && (!alive || paused));
@@ -457,12 +496,12 @@ update_actions (BpWindow *self)
     why = "Training…";
   else
     why = "Train (Ctrl+Return)";
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->train_button), why);
+  set_tooltip (GTK_WIDGET (self->train_button), why);
 
-  gtk_button_set_icon_name (self->pause_button, paused ? "media-playback-start-symbolic"
-                                                       : "media-playback-pause-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
-                               paused ? "Resume (Space)" : "Pause (Space)");
+  icon = paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic";
+  if (g_strcmp0 (gtk_button_get_icon_name (self->pause_button), icon) != 0)
+    gtk_button_set_icon_name (self->pause_button, icon);
+  set_tooltip (GTK_WIDGET (self->pause_button), paused ? "Resume (Space)" : "Pause (Space)");
 }
 
 /* ---- the panel and the settings --------------------------------------- */
@@ -878,6 +917,7 @@ bp_window_dispose (GObject *object)
       g_clear_object (&self->run);
     }
   g_clear_handle_id (&self->load_progress_source, g_source_remove);
+  g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), BP_TYPE_WINDOW);
   G_OBJECT_CLASS (bp_window_parent_class)->dispose (object);
 }
@@ -1034,6 +1074,7 @@ bp_window_init (BpWindow *self)
   int width, height;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->inspector, "map", G_CALLBACK (on_inspector_map_cb), self);
 
   self->settings = g_settings_new ("io.github.backprop.Backprop");
   self->first_load = TRUE;
