@@ -3,6 +3,7 @@
 #include <locale.h>
 
 #include "bp-application.h"
+#include "bp-bench.h"
 
 int
 main (int argc, char **argv)
@@ -11,5 +12,6 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   app = bp_application_new ();
+  bp_bench_add_options (G_APPLICATION (app));
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

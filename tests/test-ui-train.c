@@ -1,8 +1,11 @@
 /* test-ui-train.c: training in the real window, under Xvfb: XOR reaches
  * 4/4 from the first launch's settings within seconds, the curves get
- * every batch's point, and closing the window mid-run stops the worker
- * thread without a hang. */
+ * every batch's point, closing the window mid-run stops the worker
+ * thread without a hang, Space pauses and resumes, an edit during a run
+ * asks first, and data that does not load leaves the run as it was. */
 #include "ui-test-util.h"
+
+#include <glib/gstdio.h>
 
 static void
 test_train_xor (void)
@@ -69,11 +72,143 @@ test_train_close_mid_run (void)
   ui_test_close (window, 1.0);
 }
 
+static char *
+spec_text (BpWindow *window)
+{
+  return nn_net_spec_to_string (bp_layer_panel_get_spec (bp_window_get_panel (window)));
+}
+
+/* Space pauses and resumes when no widget takes it. GtkWindow binds
+ * Space to "activate-focus" before any binding of ours; emitting that
+ * signal is what a Space press does. */
+static void
+test_train_space (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+
+  bp_window_set_epochs (window, 100000);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (has_points, window, 30));
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  g_signal_emit_by_name (window, "activate-focus");
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
+  g_signal_emit_by_name (window, "activate-focus");
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_RUNNING);
+  ui_test_close (window, 1.0);
+}
+
+/* An edit during a run asks first: "Keep Training" takes the edit back
+ * and the run goes on; "Reset" keeps the edit and starts over. */
+static void
+test_train_edit_asks (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+  BpLayerPanel *panel = bp_window_get_panel (window);
+  g_autofree char *before = spec_text (window);
+  g_autofree char *kept = NULL;
+  g_autofree char *after = NULL;
+  AdwMessageDialog *dialog;
+
+  bp_window_set_epochs (window, 100000);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (has_points, window, 30));
+
+  bp_layer_panel_select (panel, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "panel.add", "s", "relu"));
+  dialog = ui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
+  adw_message_dialog_response (dialog, "cancel");
+  ui_test_iterate (200);
+  kept = spec_text (window);
+  g_assert_cmpstr (kept, ==, before);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_RUNNING);
+  g_assert_cmpuint (bp_plot_get_n_points (bp_window_get_loss_plot (window), 0), >, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "panel.add", "s", "relu"));
+  dialog = ui_test_find_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "reset");
+  ui_test_iterate (200);
+  after = spec_text (window);
+  g_assert_cmpstr (after, !=, before);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_IDLE);
+  g_assert_cmpuint (bp_plot_get_n_points (bp_window_get_loss_plot (window), 0), ==, 0);
+  ui_test_close (window, 1.0);
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !bp_window_get_loading (data);
+}
+
+/* A CSV file with errors (what the file chooser's response loads) and a
+ * dataset folder without MNIST each say what is wrong in words, and the
+ * set that was loaded stays, with its run and curves. */
+static void
+test_train_bad_data_keeps_run (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.backprop.Backprop");
+  g_autofree char *dir = g_dir_make_tmp ("backprop-test-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "bad.csv", NULL);
+  AdwMessageDialog *dialog;
+  guint points;
+
+  g_assert_nonnull (dir);
+  g_assert_true (g_file_set_contents (csv, "x,y,label\n1,2,a\n3,,b\n", -1, NULL));
+  bp_window_set_epochs (window, 100000);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (has_points, window, 30));
+
+  for (int i = 0; i < 2; i++)
+    {
+      if (i == 0)
+        {
+          g_autofree char *name = g_strconcat ("csv:", csv, NULL);
+          bp_window_set_dataset (window, name);
+        }
+      else
+        {
+          g_settings_set_string (settings, "data-folder", dir);
+          bp_window_set_dataset (window, "mnist");
+        }
+      g_assert_true (ui_test_wait (not_loading, window, 30));
+      ui_test_iterate (200);
+      points = bp_plot_get_n_points (bp_window_get_loss_plot (window), 0);
+      g_assert_cmpstr (bp_window_get_dataset (window), ==, "spiral");
+      g_assert_nonnull (bp_window_get_data (window));
+      g_assert_cmpstr (bp_window_get_data (window)->name, ==, "spiral");
+      g_assert_true (bp_layer_panel_get_valid (bp_window_get_panel (window)));
+      g_assert_cmpuint (points, >=, 20);
+      g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
+      if (i == 1)
+        {
+          dialog = ui_test_find_dialog ();
+          g_assert_nonnull (dialog);
+          g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), dir));
+          adw_message_dialog_response (dialog, "cancel");
+        }
+      /* The run goes on from where it was. */
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pause-resume", NULL));
+      ui_test_iterate (500);
+      g_assert_cmpuint (bp_plot_get_n_points (bp_window_get_loss_plot (window), 0), >, points);
+    }
+  g_settings_reset (settings, "data-folder");
+  ui_test_close (window, 1.0);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/train/xor", test_train_xor);
   g_test_add_func ("/ui/train/close-mid-run", test_train_close_mid_run);
+  g_test_add_func ("/ui/train/space", test_train_space);
+  g_test_add_func ("/ui/train/edit-asks", test_train_edit_asks);
+  g_test_add_func ("/ui/train/bad-data-keeps-run", test_train_bad_data_keeps_run);
   return g_test_run ();
 }

@@ -128,6 +128,22 @@ ui_test_find_type (GtkWidget *root, GType type)
   return NULL;
 }
 
+/* The message dialog on screen, or NULL. (transfer none) */
+static inline AdwMessageDialog *
+ui_test_find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
 /* Renders @widget as it is on screen into $BACKPROP_TEST_OUTPUT/@name. */
 static inline void
 ui_test_screenshot (GtkWidget *widget, const char *name)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "bp-window-private.h"
 #include "nn-presets.h"
 
 #define TICK_MS 10
@@ -15,6 +16,7 @@ typedef struct
   gint64        last_tick;
   guint         tick_source;
   int           epochs;
+  char         *inspect_view;   /* --bench-inspect: the inspector view on screen, or NULL */
   gboolean      started;
   gboolean      seen_running;
   double        started_at;
@@ -98,6 +100,7 @@ bench_free (Bench *b)
     g_signal_handlers_disconnect_by_data (clock, b);
   g_clear_handle_id (&b->tick_source, g_source_remove);
   g_array_unref (b->lateness);
+  g_free (b->inspect_view);
   g_object_unref (b->app);
   g_free (b);
 }
@@ -115,7 +118,8 @@ poll_cb (gpointer user_data)
       if (bp_window_get_loading (b->window))
         return G_SOURCE_CONTINUE;
       data = bp_window_get_data (b->window);
-      if (data == NULL)
+      /* A failed load leaves the previous dataset (XOR) in place. */
+      if (data == NULL || !g_str_equal (data->name, "mnist"))
         {
           g_printerr ("backprop: the benchmark needs MNIST; set BACKPROP_DATA_DIR or choose "
                       "the dataset folder in the app.\n");
@@ -124,6 +128,13 @@ poll_cb (gpointer user_data)
           return G_SOURCE_REMOVE;
         }
       bp_layer_panel_apply_preset (bp_window_get_panel (b->window), preset);
+      if (b->inspect_view)
+        {
+          /* As a user watching what the network learns: the inspector's
+           * states are applied as they arrive, not deferred. */
+          adw_view_stack_set_visible_child_name (b->window->view_stack, "inspect");
+          bp_inspector_set_visible_view (bp_window_get_inspector (b->window), b->inspect_view);
+        }
       bp_window_set_epochs (b->window, b->epochs);
       b->started = TRUE;
       b->started_at = g_get_monotonic_time () / 1e6;
@@ -155,9 +166,12 @@ poll_cb (gpointer user_data)
     const GError *error = bp_window_get_run_error (b->window);
 
     bp_window_get_test_result (b->window, &correct, &n);
-    printf ("dataset: %s, preset mnist-mlp, %d epoch(s), wall %.1f s\n",
+    printf ("dataset: %s, preset mnist-mlp, %d epoch(s), wall %.1f s, page %s%s%s\n",
             bp_window_get_dataset (b->window), b->epochs,
-            g_get_monotonic_time () / 1e6 - b->started_at);
+            g_get_monotonic_time () / 1e6 - b->started_at,
+            adw_view_stack_get_visible_child_name (b->window->view_stack),
+            b->inspect_view ? " / " : "",
+            b->inspect_view ? bp_inspector_get_visible_view (bp_window_get_inspector (b->window)) : "");
     printf ("timer lateness (10 ms timer, %u ticks): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
             b->lateness->len, percentile (b->lateness, 0.5), percentile (b->lateness, 0.99),
             percentile (b->lateness, 1.0));
@@ -171,6 +185,36 @@ poll_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static int
+handle_local_options_cb (GApplication *app, GVariantDict *options)
+{
+  const char *view = NULL;
+
+  if (g_variant_dict_lookup (options, "bench-inspect", "&s", &view))
+    {
+      if (!g_strv_contains ((const char *const[]) { "predictions", "mistakes", "confusion",
+                                                    "boundary", "weights", NULL }, view))
+        {
+          g_printerr ("backprop: --bench-inspect takes predictions, mistakes, confusion, "
+                      "boundary or weights, not “%s”.\n", view);
+          return 1;
+        }
+      g_object_set_data_full (G_OBJECT (app), "bp-bench-inspect", g_strdup (view), g_free);
+    }
+  return -1;   /* the application's own handler reads the other options */
+}
+
+void
+bp_bench_add_options (GApplication *app)
+{
+  g_application_add_main_option (app, "bench-inspect", 0, 0, G_OPTION_ARG_STRING,
+                                 "Show this Inspect view during --bench-responsiveness "
+                                 "(predictions, mistakes, confusion, boundary, weights)",
+                                 "VIEW");
+  /* Connected handlers run before the class handler of this RUN_LAST signal. */
+  g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), NULL);
+}
+
 void
 bp_bench_start (BpWindow *window, GApplication *app, const char *dataset, int epochs,
                 int blas_threads)
@@ -181,6 +225,7 @@ bp_bench_start (BpWindow *window, GApplication *app, const char *dataset, int ep
   b->window = window;
   b->app = g_object_ref (app);
   b->lateness = g_array_new (FALSE, FALSE, sizeof (double));
+  b->inspect_view = g_strdup (g_object_get_data (G_OBJECT (app), "bp-bench-inspect"));
   bp_window_set_blas_threads (window, blas_threads);
   bp_window_set_dataset (window, dataset);
   g_timeout_add (50, poll_cb, b);

@@ -2,13 +2,18 @@
  *
  * bp_inspect_state_compute() runs on the training thread between batches:
  * it keeps a reference to the epoch's test evaluation (no second pass),
- * copies the first dense layer's weights and, on 2-D data, asks the network
- * for its outputs over a grid of the plane. bp_inspector_apply() runs on the
+ * sorts its mistakes, copies the first dense layer's weights with their
+ * colour scales and, on 2-D data, asks the network for its outputs over a
+ * grid of the plane: the work that needs no widget is done there, so
+ * applying a state on the main thread stays a few milliseconds. bp_inspector_apply() runs on the
  * main thread and hands the state to each view, which prepares what it
  * draws there and then. The inspector does not schedule anything: the
  * window decides when states are computed and applied.
  */
 #include "bp-inspector.h"
+
+#include <math.h>
+#include <stdlib.h>
 
 #include "bp-boundary.h"
 #include "bp-confusion-matrix.h"
@@ -20,6 +25,108 @@
 #define BOUNDARY_RES 64
 
 /* ---- BpInspectState ---------------------------------------------------- */
+
+/* The k-th smallest of a[0..n) (0-based), reordering a: Hoare's selection,
+ * linear on average where a full sort of every unit's weights was
+ * n log n. */
+static float
+select_kth (float *a, int n, int k)
+{
+  int lo = 0, hi = n - 1;
+
+  while (lo < hi)
+    {
+      float pivot = a[lo + (hi - lo) / 2];
+      int i = lo, j = hi;
+
+      while (i <= j)
+        {
+          while (a[i] < pivot)
+            i++;
+          while (a[j] > pivot)
+            j--;
+          if (i <= j)
+            {
+              float t = a[i];
+              a[i++] = a[j];
+              a[j--] = t;
+            }
+        }
+      if (k <= j)
+        hi = j;
+      else if (k >= i)
+        lo = i;
+      else
+        break;
+    }
+  return a[k];
+}
+
+static void
+compute_weight_scales (BpInspectState *state)
+{
+  g_autofree float *mags = g_new (float, state->weight_in);
+
+  state->weight_scale = g_new (float, state->weight_units);
+  for (int u = 0; u < state->weight_units; u++)
+    {
+      const float *row = state->weights + (size_t) u * state->weight_in;
+      int n_abs = 0;
+
+      for (int k = 0; k < state->weight_in; k++)
+        if (isfinite (row[k]))
+          mags[n_abs++] = fabsf (row[k]);
+      state->weight_scale[u] = n_abs ? select_kth (mags, n_abs, (n_abs - 1) * 99 / 100) : 0;
+    }
+}
+
+typedef struct
+{
+  float confidence;   /* probability given to the wrong class */
+  int   index;        /* into the evaluation */
+} Mistake;
+
+static int
+compare_mistakes (const void *a, const void *b)
+{
+  const Mistake *x = a, *y = b;
+
+  if (x->confidence != y->confidence)
+    return x->confidence > y->confidence ? -1 : 1;
+  return x->index - y->index;   /* stable across epochs for ties */
+}
+
+static void
+sort_mistakes (BpInspectState *state)
+{
+  NnEvalResult *test = state->test;
+  const NnDataset *ds = state->data->test;
+  g_autofree Mistake *m = NULL;
+  int n = 0;
+
+  if (!test || !ds || ds->task != NN_TASK_CLASSIFICATION || !test->predicted || test->n <= 0)
+    return;
+
+  m = g_new (Mistake, test->n);
+  for (int i = 0; i < test->n; i++)
+    {
+      int t = test->labels ? test->labels[i] : ds->labels[test->rows[i]];
+      int p = test->predicted[i];
+
+      if (t == p)
+        continue;
+      m[n].confidence = p >= 0 && p < test->n_outputs ? test->outputs[(size_t) i * test->n_outputs + p] : 0;
+      m[n].index = i;
+      n++;
+    }
+  if (n == 0)
+    return;
+  qsort (m, n, sizeof *m, compare_mistakes);
+  state->mistakes = g_new (int, n);
+  for (int i = 0; i < n; i++)
+    state->mistakes[i] = m[i].index;
+  state->n_mistakes = n;
+}
 
 static void
 copy_first_dense_weights (BpInspectState *state, NnNetwork *net)
@@ -44,6 +151,7 @@ copy_first_dense_weights (BpInspectState *state, NnNetwork *net)
       state->weights = g_memdup2 (w, sizeof (float) * (size_t) units * shape[1]);
       state->weight_units = units;
       state->weight_in = shape[1];
+      compute_weight_scales (state);
       return;
     }
 }
@@ -107,6 +215,8 @@ bp_inspect_state_compute (NnTrainer *trainer, NnEvalResult *test, int epoch, gui
       state->test = nn_trainer_evaluate (trainer, state->data->test, rows, n, NULL);
     }
 
+  sort_mistakes (state);
+
   net = nn_trainer_get_network (trainer);
   if (net)
     {
@@ -135,7 +245,9 @@ bp_inspect_state_unref (BpInspectState *state)
   g_clear_pointer (&state->data, nn_data_unref);
   g_clear_pointer (&state->test, nn_eval_result_unref);
   g_free (state->weights);
+  g_free (state->weight_scale);
   g_free (state->boundary);
+  g_free (state->mistakes);
   g_free (state);
 }
 

@@ -35,6 +35,16 @@ typedef struct
   float        *boundary;
   int           boundary_res;
   int           boundary_outputs;
+  /* (owned) classification: evaluation indices of the misclassified test
+   * samples, the most confident wrong answer first (ties by index); sorted
+   * here, on the training thread, so the browser on the main thread only
+   * filters. n_mistakes == test->n - test->n_correct. NULL when none. */
+  int          *mistakes;
+  int           n_mistakes;
+  /* (owned) (weight_units) when weights is set: each unit's colour scale,
+   * the 99th percentile of its |w| (so one large weight does not wash the
+   * rest of the template out to white). */
+  float        *weight_scale;
   /* < private > */
   gint          ref_count;
 } BpInspectState;

@@ -935,7 +935,9 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
     }
   cairo_restore (cr);
 
-  /* Legend on the title line, right-aligned, so it never hides a curve. */
+  /* Legend on the title line, right-aligned, so it never hides a curve.
+   * Only series with points are named: "validation" when nothing is held
+   * out for it would promise a line that never comes. */
   if (self->series->len > 0)
     {
       double x = g->left + g->pw, ly = 4 + line_h / 2.0;
@@ -944,6 +946,8 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
         {
           PlotSeries *s = g_ptr_array_index (self->series, i);
 
+          if (s->points->len == 0)
+            continue;
           x -= text_width (layout, s->name, NULL);
           set_source (cr, &c->fg, 0.9);
           show_text (cr, layout, s->name, x, ly, 0, 0.5);

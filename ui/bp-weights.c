@@ -2,13 +2,13 @@
  *
  * Each unit's row of W (units, in) is reshaped to the input image (28x28)
  * and coloured blue (negative) through white to red (positive), scaled by
- * that unit's largest magnitude so every template is readable. Surfaces are
- * made in set_state(); drawing places them in a grid by the current width.
+ * that unit's 99th-percentile magnitude (found with the state, on the
+ * training thread) so every template is readable. Surfaces are made in
+ * set_state(); drawing places them in a grid by the current width.
  */
 #include "bp-weights.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 #include "bp-view-util.h"
 
@@ -281,14 +281,6 @@ bp_weights_new (void)
   return g_object_new (BP_TYPE_WEIGHTS, NULL);
 }
 
-static int
-compare_floats (const void *a, const void *b)
-{
-  float x = *(const float *) a, y = *(const float *) b;
-
-  return (x > y) - (x < y);
-}
-
 void
 bp_weights_set_state (BpWeights *self, BpInspectState *state)
 {
@@ -311,26 +303,22 @@ bp_weights_set_state (BpWeights *self, BpInspectState *state)
       && state->weight_in == h * w)
     {
       int n = MIN (state->weight_units, BP_WEIGHTS_MAX_UNITS);
-      g_autofree float *mags = g_new (float, state->weight_in);
 
       self->total_units = state->weight_units;
       for (int i = 0; i < n; i++)
         {
           const float *row = state->weights + (size_t) i * state->weight_in;
           Unit u = { NULL, INFINITY, -INFINITY };
-          int n_abs = 0;
 
           for (int k = 0; k < state->weight_in; k++)
             if (isfinite (row[k]))
               {
                 u.lo = MIN (u.lo, row[k]);
                 u.hi = MAX (u.hi, row[k]);
-                mags[n_abs++] = fabsf (row[k]);
               }
-          /* The 99th percentile, not the maximum: one large weight would
-           * otherwise wash the rest of the template out to white. */
-          qsort (mags, n_abs, sizeof (float), compare_floats);
-          u.image = _bp_diverging_surface (row, h, w, n_abs ? mags[(n_abs - 1) * 99 / 100] : 0);
+          /* The scale (a percentile of |w|) was found on the training
+           * thread; a sort per unit here cost the main loop milliseconds. */
+          u.image = _bp_diverging_surface (row, h, w, state->weight_scale[i]);
           g_array_append_val (self->units, u);
         }
     }

@@ -175,21 +175,31 @@ static void
 on_folder_response_cb (GtkNativeDialog *dialog, int response, BpWindow *self)
 {
   g_autofree char *path = chosen_path (dialog, response);
+  g_autofree char *dataset = g_strdup (g_object_get_data (G_OBJECT (dialog), "dataset"));
 
   g_object_unref (dialog);
   if (path == NULL)
     return;
   g_settings_set_string (self->settings, "data-folder", path);
-  _bp_window_reload (self);
+  if (dataset != NULL)
+    bp_window_set_dataset (self, dataset);
+  else if (!nn_data_is_generated (self->dataset) && !g_str_has_prefix (self->dataset, "csv:"))
+    /* Only the sets that live in the folder change with it: a run on
+     * a generated set or a CSV file goes on. */
+    _bp_window_reload (self);
 }
 
+/* @dataset: (nullable) the set to load from the folder chosen, e.g. the
+ * one that was not found; NULL reloads the current one if it is read
+ * from the folder. */
 void
-_bp_window_choose_data_folder (BpWindow *self)
+_bp_window_choose_data_folder (BpWindow *self, const char *dataset)
 {
   GtkFileChooserNative *chooser;
 
   chooser = new_chooser (self, "Choose the Folder With the Datasets",
                          GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Choose");
+  g_object_set_data_full (G_OBJECT (chooser), "dataset", g_strdup (dataset), g_free);
   g_signal_connect (chooser, "response", G_CALLBACK (on_folder_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
@@ -197,7 +207,7 @@ _bp_window_choose_data_folder (BpWindow *self)
 static void
 choose_data_folder_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  _bp_window_choose_data_folder (BP_WINDOW (widget));
+  _bp_window_choose_data_folder (BP_WINDOW (widget), NULL);
 }
 
 /* ---- CSV files --------------------------------------------------------- */

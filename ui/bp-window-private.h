@@ -53,7 +53,7 @@ struct _BpWindow
 
   /* Owned */
   GSettings            *settings;
-  NnData               *data;           /* NULL while loading or after a failed load */
+  NnData               *data;           /* the loaded data; kept while a new set loads and after a failed load */
   char                 *dataset;        /* the name chosen */
   char                 *loaded_name;    /* the name of @data's set, to spot a new dataset */
   char                 *load_error;
@@ -77,6 +77,7 @@ struct _BpWindow
   guint                 run_stale : 1;  /* settings changed: the next Train starts over */
   guint                 first_load : 1;
   guint                 closing : 1;
+  guint                 resume_on_keep : 1; /* the run was going when an edit asked to reset it */
 };
 
 void _bp_window_toast            (BpWindow *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -84,7 +85,7 @@ void _bp_window_reset_run        (BpWindow *self);
 void _bp_window_reload           (BpWindow *self);
 void _bp_window_fill_config      (BpWindow *self, NnTrainConfig *config);
 void _bp_window_choose_csv       (BpWindow *self);
-void _bp_window_choose_data_folder (BpWindow *self);
+void _bp_window_choose_data_folder (BpWindow *self, const char *dataset);
 void _bp_window_class_init_files (GtkWidgetClass *widget_class);
 
 G_END_DECLS

@@ -269,9 +269,8 @@ run_ended (BpWindow *self, const BpRunUpdate *u)
       self->run_stale = TRUE;
       dialog = adw_message_dialog_new (GTK_WINDOW (self), "Training Diverged", NULL);
       adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                      "%s. The network and the curves so far are kept. A smaller "
-                                      "learning rate usually helps; Train starts over with new "
-                                      "weights.", u->error->message);
+                                      "%s. The network and the curves so far are kept; Train "
+                                      "starts over with new weights.", u->error->message);
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
       gtk_window_present (GTK_WINDOW (dialog));
       return;
@@ -332,11 +331,12 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
       && (u->finished || u->state != BP_RUN_RUNNING
           || gtk_widget_get_mapped (GTK_WIDGET (self->inspector))))
     apply_pending_inspect (self);
-  show_update (self, u);
-
+  /* While a new set loads, the status line is the load's. */
+  if (!self->loading)
+    show_update (self, u);
   if (u->finished)
     run_ended (self, u);
-  else
+  else if (!self->loading)
     set_label (self->state_label, "%s", u->state == BP_RUN_PAUSED ? "Paused" : "Training");
   set_run_state (self);
 }
@@ -350,7 +350,7 @@ ensure_run (BpWindow *self)
   NnTrainConfig config;
   BpRun *run;
 
-  if (self->data == NULL || !bp_layer_panel_get_valid (self->panel))
+  if (self->data == NULL || self->loading || !bp_layer_panel_get_valid (self->panel))
     return FALSE;
   if (self->run && !self->run_stale
       && (bp_run_is_alive (self->run) || bp_run_get_epochs_left (self->run) > 0))
@@ -466,7 +466,7 @@ static void
 update_actions (BpWindow *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  gboolean loaded = self->data != NULL;
+  gboolean loaded = self->data != NULL && !self->loading;
   gboolean valid = loaded && bp_layer_panel_get_valid (self->panel);
   gboolean alive = self->run && bp_run_is_alive (self->run);
   gboolean paused = alive && bp_run_get_state (self->run) == BP_RUN_PAUSED;
@@ -474,7 +474,7 @@ update_actions (BpWindow *self)
   g_autofree char *why_owned = NULL;
 
   gtk_widget_action_set_enabled (widget, "win.train", valid && (!alive || paused));
-  gtk_widget_action_set_enabled (widget, "win.pause-resume", alive || valid);
+  gtk_widget_action_set_enabled (widget, "win.pause-resume", (alive && loaded) || valid);
   gtk_widget_action_set_enabled (widget, "win.step-batch", valid && (!alive || paused));
   gtk_widget_action_set_enabled (widget, "win.step-epoch", valid && (!alive || paused));
   gtk_widget_action_set_enabled (widget, "win.stop", alive);
@@ -517,6 +517,13 @@ on_reset_confirm_cb (AdwMessageDialog *dialog, const char *response, BpWindow *s
   self->reverting = TRUE;
   bp_layer_panel_revert (self->panel);
   self->reverting = FALSE;
+  /* "Keep Training" means it: the run goes on if it was going. */
+  if (self->resume_on_keep && self->run && bp_run_is_alive (self->run))
+    {
+      bp_run_resume (self->run);
+      gtk_label_set_label (self->state_label, "Training");
+    }
+  set_run_state (self);
 }
 
 static void
@@ -529,7 +536,9 @@ on_panel_changed_cb (BpWindow *self, BpLayerPanel *panel)
           GtkWidget *dialog;
 
           /* Pause while the user decides; the edit is already shown. */
+          self->resume_on_keep = bp_run_get_state (self->run) == BP_RUN_RUNNING;
           bp_run_pause (self->run);
+          gtk_label_set_label (self->state_label, "Paused");
           dialog = adw_message_dialog_new (GTK_WINDOW (self), "Reset the Run?",
                                            "Changing the network starts training over with new "
                                            "weights; the curves of this run are cleared.");
@@ -540,7 +549,7 @@ on_panel_changed_cb (BpWindow *self, BpLayerPanel *panel)
           adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset",
                                                       ADW_RESPONSE_DESTRUCTIVE);
           adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-          g_signal_connect (dialog, "response", G_CALLBACK (on_reset_confirm_cb), self);
+          g_signal_connect_object (dialog, "response", G_CALLBACK (on_reset_confirm_cb), self, 0);
           gtk_window_present (GTK_WINDOW (dialog));
         }
       else
@@ -705,7 +714,28 @@ static void
 on_not_found_response_cb (AdwMessageDialog *dialog, const char *response, BpWindow *self)
 {
   if (g_str_equal (response, "choose"))
-    _bp_window_choose_data_folder (self);
+    _bp_window_choose_data_folder (self, g_object_get_data (G_OBJECT (dialog), "dataset"));
+}
+
+/* The rows that only the generated sets use. */
+static void
+show_data_rows (BpWindow *self)
+{
+  gboolean shown = nn_data_is_generated (self->dataset) && dataset_index (self->dataset) > 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->noise_row), shown);
+  gtk_widget_set_visible (GTK_WIDGET (self->samples_row), shown);
+}
+
+static void
+show_data_summary (BpWindow *self)
+{
+  if (self->test_n > 0)
+    show_result (self);
+  else
+    set_label (self->result_label, "%s: %d training, %d test samples%s", self->data->title,
+               self->data->n_train, self->data->test ? self->data->test->n : 0,
+               self->data->source ? "" : " (generated)");
 }
 
 static void
@@ -737,13 +767,34 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&self->load_job, load_job_unref);
   set_loading (self, FALSE);
 
-  if (data == NULL)
+  if (data == NULL && self->data != NULL)
+    {
+      gboolean alive = self->run && bp_run_is_alive (self->run);
+
+      /* Back to the set that is still loaded, with its run (paused) and
+       * its curves: a bad file or a missing folder costs the user nothing. */
+      g_free (self->dataset);
+      self->dataset = g_strdup (self->loaded_name);
+      self->updating = TRUE;
+      adw_combo_row_set_selected (self->dataset_row, dataset_index (self->dataset));
+      self->updating = FALSE;
+      show_data_rows (self);
+      bp_layer_panel_set_data (self->panel, self->dataset, self->data->train->shape,
+                               nn_dataset_n_outputs (self->data->train));
+      show_idle_status (self, alive ? "Paused" : "Ready");
+      show_data_summary (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
+    }
+  else if (data == NULL)
     {
       g_free (self->load_error);
       self->load_error = g_strdup (error->message);
       gtk_label_set_label (self->state_label, "No data");
       gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
       bp_layer_panel_set_data (self->panel, self->dataset, nn_shape_1d (0), 0);
+    }
+  if (data == NULL)
+    {
       if (g_error_matches (error, NN_ERROR, NN_ERROR_NOT_FOUND))
         {
           GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), "Dataset Not Found",
@@ -757,7 +808,9 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose",
                                                       ADW_RESPONSE_SUGGESTED);
           adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
-          g_signal_connect (dialog, "response", G_CALLBACK (on_not_found_response_cb), self);
+          g_object_set_data_full (G_OBJECT (dialog), "dataset", g_strdup (job->name), g_free);
+          g_signal_connect_object (dialog, "response", G_CALLBACK (on_not_found_response_cb),
+                                   self, 0);
           gtk_window_present (GTK_WINDOW (dialog));
         }
       else
@@ -766,6 +819,10 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  /* The run trained on the old data; new data means a new run. */
+  if (self->run && bp_run_is_alive (self->run))
+    _bp_window_toast (self, "Training was reset for the new data");
+  _bp_window_reset_run (self);
   g_clear_pointer (&self->load_error, g_free);
   new_dataset = g_strcmp0 (self->loaded_name, data->name) != 0;
   g_free (self->loaded_name);
@@ -788,12 +845,7 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_settings_set_string (self->settings, "last-dataset", self->dataset);
   bp_plot_set_log_y (self->loss_plot, TRUE);
   show_idle_status (self, "Ready");
-  if (self->data->source)
-    set_label (self->result_label, "%s: %d training, %d test samples", self->data->title,
-               self->data->n_train, self->data->test ? self->data->test->n : 0);
-  else
-    set_label (self->result_label, "%s: %d training, %d test samples (generated)",
-               self->data->title, self->data->n_train, self->data->test ? self->data->test->n : 0);
+  show_data_summary (self);
   update_actions (self);
 }
 
@@ -803,14 +855,12 @@ load_dataset (BpWindow *self)
   g_autoptr(GTask) task = NULL;
   g_autofree char *folder = NULL;
   LoadJob *job;
-  int i = dataset_index (self->dataset);
   gboolean generated = nn_data_is_generated (self->dataset);
 
-  /* The run trained on the old data; a new dataset means a new run. */
+  /* The data and the run stay until the new set has loaded (a failed
+   * load goes back to them); the worker waits meanwhile. */
   if (self->run && bp_run_is_alive (self->run))
-    _bp_window_toast (self, "Training was reset for the new data");
-  _bp_window_reset_run (self);
-  g_clear_pointer (&self->data, nn_data_unref);
+    bp_run_pause (self->run);
 
   job = g_new0 (LoadJob, 1);
   job->ref_count = 1;
@@ -828,8 +878,7 @@ load_dataset (BpWindow *self)
   g_clear_pointer (&self->load_job, load_job_unref);
   self->load_job = job;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->noise_row), generated && i > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->samples_row), generated && i > 0);
+  show_data_rows (self);
 
   bp_layer_panel_set_data (self->panel, self->dataset, nn_shape_1d (0), 0);
   set_loading (self, TRUE);
@@ -904,6 +953,21 @@ bp_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (bp_window_parent_class)->close_request (window);
 }
 
+/* Space: GtkWindow binds it to "activate-focus" ahead of any binding a
+ * subclass adds, so a win.pause-resume binding on Space never ran. It
+ * reaches this handler only when the focused widget did not take it (an
+ * entry or spin button types it, a button presses itself); then, unless
+ * the focus is something Space activates, it pauses or resumes. */
+static void
+bp_window_activate_focus (GtkWindow *window)
+{
+  GtkWidget *focus = gtk_window_get_focus (window);
+
+  if (focus != NULL && gtk_widget_is_sensitive (focus) && gtk_widget_activate (focus))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause-resume", NULL);
+}
+
 static void
 bp_window_dispose (GObject *object)
 {
@@ -969,6 +1033,7 @@ bp_window_class_init (BpWindowClass *klass)
   object_class->finalize = bp_window_finalize;
   object_class->get_property = bp_window_get_property;
   window_class->close_request = bp_window_close_request;
+  window_class->activate_focus = bp_window_activate_focus;
 
   properties[PROP_DATASET] =
     g_param_spec_string ("dataset", NULL, NULL, NULL,
@@ -1037,9 +1102,8 @@ bp_window_class_init (BpWindowClass *klass)
   _bp_window_class_init_files (widget_class);
 
   /* Bindings, not application accelerators: these run after the focused
-   * widget had its chance, so Space still types in an entry and Ctrl+Z
-   * still undoes typing there. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "win.pause-resume", NULL);
+   * widget had its chance, so Ctrl+Z still undoes typing in an entry.
+   * Space is the same, through bp_window_activate_focus(). */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.redo", NULL);

@@ -29,7 +29,7 @@ BpWindow     *bp_window_new             (AdwApplication *application);
 void          bp_window_set_dataset     (BpWindow *self, const char *name);
 const char   *bp_window_get_dataset     (BpWindow *self);
 gboolean      bp_window_get_loading     (BpWindow *self);
-NnData       *bp_window_get_data        (BpWindow *self);   /* borrowed, NULL while loading */
+NnData       *bp_window_get_data        (BpWindow *self);   /* borrowed; the previous data while loading, NULL before any */
 void          bp_window_set_epochs      (BpWindow *self, int epochs);
 void          bp_window_set_lr          (BpWindow *self, double lr);
 /* BLAS threads for the next run: 1 by default (see _bp_window_fill_config). */
