@@ -50,6 +50,28 @@ nn_dense_backward (float *din, float *dw, float *db, const float *dout,
 }
 
 void
+nn_dense_backward_sgd (float *din, float *w, float *b, const float *dout,
+                       const float *in, int n, int in_dim, int out_dim,
+                       float lr, float weight_decay)
+{
+  const float keep = 1.0f - lr * weight_decay;
+
+  /* The input gradient needs the weights before this step. */
+  if (din != NULL)
+    nn_sgemm (false, false, n, in_dim, out_dim, 1.0f, dout, out_dim, w, in_dim, 0.0f, din, in_dim);
+  nn_sgemm (true, false, out_dim, in_dim, n, -lr, dout, out_dim, in, in_dim, keep, w, in_dim);
+
+  for (int j = 0; j < out_dim; j++)
+    b[j] *= keep;
+  for (int i = 0; i < n; i++)
+    {
+      const float *row = dout + (size_t) i * out_dim;
+      for (int j = 0; j < out_dim; j++)
+        b[j] -= lr * row[j];
+    }
+}
+
+void
 nn_relu_forward (float *y, const float *x, size_t m)
 {
   /* Selects, not fmaxf or products, so GCC vectorises them at -O3. */

@@ -30,6 +30,13 @@ void nn_dense_backward     (float *din, float *dw, float *db, const float *dout,
 void nn_ref_dense_backward (float *din, float *dw, float *db, const float *dout,
                             const float *in, const float *w, int n, int in_dim, int out_dim);
 
+/* The same backward with an SGD step folded in: din (n,in_dim) from the old
+ * w (skipped when NULL), then w = (1 - lr wd) w - lr dout^T in and
+ * b = (1 - lr wd) b - lr colsum(dout), in place. */
+void nn_dense_backward_sgd (float *din, float *w, float *b, const float *dout,
+                            const float *in, int n, int in_dim, int out_dim,
+                            float lr, float weight_decay);
+
 /* Elementwise activations over m values; backward writes din from dout and
  * the forward's input x or output y, whichever the derivative needs. */
 void nn_relu_forward        (float *y, const float *x, size_t m);

@@ -382,8 +382,10 @@ nn_network_forward (NnNetwork *net, const float *x, int n, gboolean training, Nn
   return in;
 }
 
-void
-nn_network_backward (NnNetwork *net, const float *dout, int n, float *dx)
+/* With @sgd, dense layers update their weights in place instead of writing
+ * gradients (see nn_network_backward_sgd). */
+static void
+backward (NnNetwork *net, const float *dout, int n, float *dx, const float *sgd)
 {
   const float *g = dout;
   int which = 0;
@@ -411,8 +413,12 @@ nn_network_backward (NnNetwork *net, const float *dout, int n, float *dx)
       switch (l->spec.kind)
         {
         case NN_LAYER_DENSE:
-          nn_dense_backward (din, dw, dw + l->in_size * l->out_size, g, in, w, n,
-                             (int) l->in_size, (int) l->out_size);
+          if (sgd)
+            nn_dense_backward_sgd (din, w, w + l->in_size * l->out_size, g, in, n,
+                                   (int) l->in_size, (int) l->out_size, sgd[0], sgd[1]);
+          else
+            nn_dense_backward (din, dw, dw + l->in_size * l->out_size, g, in, w, n,
+                               (int) l->in_size, (int) l->out_size);
           break;
         case NN_LAYER_RELU:
           if (din)
@@ -447,6 +453,20 @@ nn_network_backward (NnNetwork *net, const float *dout, int n, float *dx)
         }
       g = din;
     }
+}
+
+void
+nn_network_backward (NnNetwork *net, const float *dout, int n, float *dx)
+{
+  backward (net, dout, n, dx, NULL);
+}
+
+void
+nn_network_backward_sgd (NnNetwork *net, const float *dout, int n, float lr, float weight_decay)
+{
+  const float sgd[2] = { lr, weight_decay };
+
+  backward (net, dout, n, NULL, sgd);
 }
 
 gboolean

@@ -64,6 +64,14 @@ const float      *nn_network_forward        (NnNetwork *net, const float *x, int
  * (the first layer then skips that product). */
 void              nn_network_backward       (NnNetwork *net, const float *dout, int n, float *dx);
 
+/* Backward and a plain SGD step in one pass, for speed: each dense layer's
+ * weight gradient goes straight into its weights, W = (1 - lr wd) W - lr dW,
+ * as one matrix product, so the gradient block is neither written nor read
+ * (it is left stale). The result equals nn_network_backward() followed by
+ * an SGD step with weight decay @weight_decay, up to rounding. */
+void              nn_network_backward_sgd   (NnNetwork *net, const float *dout, int n,
+                                             float lr, float weight_decay);
+
 /* Evaluation-mode outputs for any number of samples, in chunks. */
 gboolean          nn_network_predict        (NnNetwork *net, const float *x, int n, float *out);
 

@@ -158,6 +158,12 @@ nn_optimizer_get_t (const NnOptimizer *opt)
 }
 
 void
+nn_optimizer_count_step (NnOptimizer *opt)
+{
+  opt->t++;
+}
+
+void
 nn_optimizer_step (NnOptimizer *opt, float *params, const float *grads)
 {
   const NnOptimConfig *c = &opt->config;

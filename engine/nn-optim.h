@@ -47,5 +47,7 @@ void          nn_optimizer_set_lr (NnOptimizer *opt, float lr);
 float         nn_optimizer_get_lr (const NnOptimizer *opt);
 guint64       nn_optimizer_get_t  (const NnOptimizer *opt);   /* steps taken */
 void          nn_optimizer_step   (NnOptimizer *opt, float *params, const float *grads);
+/* Counts a step taken elsewhere (plain SGD fused into backward). */
+void          nn_optimizer_count_step (NnOptimizer *opt);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "nn-gradcheck.h"
 #include "nn-kernels.h"
 #include "nn-network.h"
+#include "nn-optim.h"
 
 #include <math.h>
 #include <string.h>
@@ -304,6 +305,48 @@ test_init_schemes (void)
   nn_network_free (net2);
 }
 
+static void
+test_fused_sgd_matches_step (void)
+{
+  /* backward_sgd must equal backward followed by an SGD step, including
+   * weight decay and the input gradients computed from the old weights. */
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:16,relu,dense:12,tanh,dense:5", NULL);
+  NnNetwork *a = nn_network_new (spec, nn_shape_1d (9), NULL);
+  NnNetwork *b = nn_network_new (spec, nn_shape_1d (9), NULL);
+  NnOptimConfig c = nn_optim_config_default (NN_OPTIM_SGD);
+  NnOptimizer *opt;
+  size_t n_params = nn_network_get_n_params (a);
+  const int n = 7;
+  g_autofree float *x = g_new (float, n * 9), *g = g_new (float, n * 5);
+  NnRng rng;
+
+  c.lr = 0.05f;
+  c.weight_decay = 0.01f;
+  opt = nn_optimizer_new (&c, n_params, NULL);
+  nn_network_init (a, NN_INIT_GLOROT, 3);
+  nn_network_init (b, NN_INIT_GLOROT, 3);
+  nn_rng_init (&rng, 8, 0);
+  for (int step = 0; step < 5; step++)
+    {
+      fill (x, n * 9, &rng);
+      fill (g, n * 5, &rng);
+      nn_network_forward (a, x, n, TRUE, NULL);
+      nn_network_backward (a, g, n, NULL);
+      nn_optimizer_step (opt, nn_network_get_params (a), nn_network_get_grads (a));
+      nn_network_forward (b, x, n, TRUE, NULL);
+      nn_network_backward_sgd (b, g, n, c.lr, c.weight_decay);
+    }
+  g_assert_cmpfloat (max_abs_diff (nn_network_get_params (a), nn_network_get_params (b), n_params),
+                     <, 1e-5);
+  /* And it did move the weights. */
+  nn_network_init (b, NN_INIT_GLOROT, 3);
+  g_assert_cmpfloat (max_abs_diff (nn_network_get_params (a), nn_network_get_params (b), n_params),
+                     >, 1e-2);
+  nn_optimizer_free (opt);
+  nn_network_free (a);
+  nn_network_free (b);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -323,5 +366,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/spec/check", test_spec_check);
   g_test_add_func ("/engine/spec/edit", test_spec_edit);
   g_test_add_func ("/engine/init/schemes", test_init_schemes);
+  g_test_add_func ("/engine/network/fused-sgd", test_fused_sgd_matches_step);
   return g_test_run ();
 }
