@@ -638,11 +638,17 @@ nn_trainer_get_threads (NnTrainer *t)
 
   if (t->config.threads > 0)
     return t->config.threads;
-  /* Measured on MNIST MLPs: below about 16 million multiply-adds per batch
-   * a second BLAS thread costs more in hand-offs than it gains (batch 64 of
-   * 784-128-64-10: 158k samples/s on one thread, 143k on two); above, it
-   * pays (batch 256: 168k against 203k). */
+  /* Measured on MNIST MLPs (784-128-64-10) on 2 cores. With plain SGD the
+   * products run back to back (the step is folded into them) and a second
+   * thread pays from about 6 million multiply-adds per batch (batch 64:
+   * 183k samples/s on one thread, 203k on two; batch 32: 175k against
+   * 153k). Other optimizers run their update loop on one thread between
+   * the products, the BLAS threads go idle and waking them costs more:
+   * batch 64 with Adam gives 143k on one thread and 120k on two; they pay
+   * from about 16 million (batch 256: 168k against 203k). */
   work = (double) t->config.batch_size * nn_network_get_n_params (t->net);
+  if (t->config.optim.kind == NN_OPTIM_SGD)
+    return work >= 6e6 ? (int) g_get_num_processors () : 1;
   return work >= 16e6 ? (int) g_get_num_processors () : 1;
 }
 
