@@ -433,6 +433,48 @@ test_inspect_xor_boundary (void)
 }
 
 static void
+test_inspect_regression (void)
+{
+  /* Regression has no plane to colour: the Boundary page plots predicted
+   * against true values from the epoch's test evaluation. */
+  BpWindow *window = inspect_window ("regression");
+  BpInspector *inspector = bp_window_get_inspector (window);
+  BpBoundary *boundary = BP_BOUNDARY (bp_inspector_get_view (inspector, "boundary"));
+  BpInspectState *state;
+  double sse = 0, mean = 0, sst = 0;
+  int n;
+
+  show_inspect_page (window, "boundary");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (ui_test_run_idle, window, 60));
+  g_assert_null (bp_window_get_run_error (window));
+
+  state = bp_inspector_get_state (inspector);
+  g_assert_nonnull (state);
+  g_assert_nonnull (state->test);
+  g_assert_nonnull (state->test->targets);
+  g_assert_null (state->boundary);
+  g_assert_false (bp_boundary_has_map (boundary));
+  n = state->test->n;
+  g_assert_cmpint (n, >, 0);
+  /* What the scatter shows is a fit, not noise. */
+  for (int i = 0; i < n; i++)
+    mean += state->test->targets[i] / n;
+  for (int i = 0; i < n; i++)
+    {
+      double d = state->test->outputs[i] - state->test->targets[i];
+      sse += d * d;
+      sst += (state->test->targets[i] - mean) * (state->test->targets[i] - mean);
+    }
+  g_test_message ("regression: R² of the plotted points %.4f (reported %.4f)", 1 - sse / sst,
+                  (double) state->test->r2);
+  g_assert_cmpfloat (1 - sse / sst, >, 0.9);
+  g_assert_cmpfloat_with_epsilon (1 - sse / sst, state->test->r2, 1e-3);
+  ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-regression.png");
+  ui_test_close (window, 5.0);
+}
+
+static void
 test_inspect_fashion_names (void)
 {
   BpWindow *window;
@@ -605,6 +647,7 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/inspect/mnist", test_inspect_mnist);
   g_test_add_func ("/ui/inspect/xor-boundary", test_inspect_xor_boundary);
+  g_test_add_func ("/ui/inspect/regression", test_inspect_regression);
   g_test_add_func ("/ui/inspect/fashion-names", test_inspect_fashion_names);
   g_test_add_func ("/ui/inspect/throughput", test_inspect_throughput);
   return g_test_run ();
