@@ -15,13 +15,6 @@
 
 #define EVAL_CHUNK 512
 
-typedef enum
-{
-  STEP_NONE,
-  STEP_BATCH,
-  STEP_EPOCH,
-} StepMode;
-
 struct _NnTrainer
 {
   NnNetwork     *net;
@@ -54,7 +47,8 @@ struct _NnTrainer
   GCond          cond;
   gboolean       pause_requested;
   gboolean       stop_requested;
-  StepMode       step_mode;
+  int            steps_pending;   /* single-batch steps asked for and not yet run */
+  gboolean       step_to_epoch_end;
   gboolean       stepping;
   float          pending_lr;      /* > 0 when a change waits for the next batch */
   int            epochs;
@@ -385,7 +379,8 @@ nn_trainer_pause (NnTrainer *t)
 {
   g_mutex_lock (&t->lock);
   t->pause_requested = TRUE;
-  t->step_mode = STEP_NONE;
+  t->steps_pending = 0;
+  t->step_to_epoch_end = FALSE;
   g_cond_broadcast (&t->cond);
   g_mutex_unlock (&t->lock);
 }
@@ -395,7 +390,8 @@ nn_trainer_resume (NnTrainer *t)
 {
   g_mutex_lock (&t->lock);
   t->pause_requested = FALSE;
-  t->step_mode = STEP_NONE;
+  t->steps_pending = 0;
+  t->step_to_epoch_end = FALSE;
   g_cond_broadcast (&t->cond);
   g_mutex_unlock (&t->lock);
 }
@@ -409,12 +405,16 @@ nn_trainer_stop (NnTrainer *t)
   g_mutex_unlock (&t->lock);
 }
 
+/* Steps count: two quick presses of Step run two batches. */
 static void
-request_step (NnTrainer *t, StepMode mode)
+request_step (NnTrainer *t, gboolean to_epoch_end)
 {
   g_mutex_lock (&t->lock);
   t->pause_requested = TRUE;
-  t->step_mode = mode;
+  if (to_epoch_end)
+    t->step_to_epoch_end = TRUE;
+  else
+    t->steps_pending++;
   g_cond_broadcast (&t->cond);
   g_mutex_unlock (&t->lock);
 }
@@ -422,13 +422,13 @@ request_step (NnTrainer *t, StepMode mode)
 void
 nn_trainer_step_batch (NnTrainer *t)
 {
-  request_step (t, STEP_BATCH);
+  request_step (t, FALSE);
 }
 
 void
 nn_trainer_step_epoch (NnTrainer *t)
 {
-  request_step (t, STEP_EPOCH);
+  request_step (t, TRUE);
 }
 
 void
@@ -455,7 +455,7 @@ nn_trainer_is_paused (NnTrainer *t)
   gboolean paused;
 
   g_mutex_lock (&t->lock);
-  paused = t->pause_requested && t->step_mode == STEP_NONE;
+  paused = t->pause_requested && t->steps_pending == 0 && !t->step_to_epoch_end;
   g_mutex_unlock (&t->lock);
   return paused;
 }
@@ -481,7 +481,7 @@ wait_if_paused (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data)
           g_mutex_unlock (&t->lock);
           return FALSE;
         }
-      if (!t->pause_requested || t->step_mode != STEP_NONE)
+      if (!t->pause_requested || t->steps_pending > 0 || t->step_to_epoch_end)
         break;
       if (!told && cb && cb->paused)
         {
@@ -688,8 +688,10 @@ nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GE
       epoch_end = t->batch >= t->n_batches;
 
       g_mutex_lock (&t->lock);
-      if (t->step_mode == STEP_BATCH || (t->step_mode == STEP_EPOCH && epoch_end))
-        t->step_mode = STEP_NONE;
+      if (t->step_to_epoch_end)
+        t->step_to_epoch_end = !epoch_end;
+      else if (t->steps_pending > 0)
+        t->steps_pending--;
       g_mutex_unlock (&t->lock);
 
       if (cb && cb->batch_done)
