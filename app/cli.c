@@ -397,6 +397,8 @@ cmd_eval (void)
 
   result = nn_evaluate (net, loss, data->test, NULL, data->test->n, &error);
   nn_network_free (net);
+  if (result != NULL && regression && data->target_std > 0.0f)
+    result->rmse *= data->target_std;
   if (result == NULL)
     {
       g_autoptr(GError) wrapped = g_error_new (NN_ERROR, NN_ERROR_SHAPE,

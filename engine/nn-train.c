@@ -607,13 +607,13 @@ finish_epoch (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GErr
 
   if (d->n_val > 0)
     {
-      report.val = nn_evaluate (t->net, t->config.loss, d->train, d->val_rows, d->n_val, error);
+      report.val = nn_trainer_evaluate (t, d->train, d->val_rows, d->n_val, error);
       if (report.val == NULL)
         return FALSE;
     }
   if (d->test != NULL && d->test->n > 0)
     {
-      report.test = nn_evaluate (t->net, t->config.loss, d->test, NULL, d->test->n, error);
+      report.test = nn_trainer_evaluate (t, d->test, NULL, d->test->n, error);
       if (report.test == NULL)
         {
           nn_eval_result_unref (report.val);
@@ -704,7 +704,12 @@ nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GE
 NnEvalResult *
 nn_trainer_evaluate (NnTrainer *t, const NnDataset *ds, const guint32 *rows, int n, GError **error)
 {
-  return nn_evaluate (t->net, t->config.loss, ds, rows, n, error);
+  NnEvalResult *r = nn_evaluate (t->net, t->config.loss, ds, rows, n, error);
+
+  /* Targets are trained standardised; people read errors in their units. */
+  if (r != NULL && ds->task == NN_TASK_REGRESSION && t->data->target_std > 0.0f)
+    r->rmse *= t->data->target_std;
+  return r;
 }
 
 gboolean

@@ -40,7 +40,8 @@ typedef struct
   int     n_outputs;
   float   loss;
   float   accuracy;     /* classification, in [0, 1] */
-  float   rmse, r2;     /* regression */
+  float   rmse, r2;     /* regression; nn_trainer_evaluate() gives rmse in the data's
+                         * own units (nn_evaluate() in the units it was given) */
   int     n_correct;
   guint32 *rows;        /* (n) the dataset rows, in order */
   gint32  *predicted;   /* (n) argmax class; classification only */

@@ -44,6 +44,8 @@ typedef struct
   GArray *losses;
   float   last_test_accuracy;
   float   last_test_r2;
+  float   last_test_rmse;
+  float   last_test_loss;
   int     epochs_seen;
   int     batches_seen;
   float   last_lr;
@@ -70,6 +72,8 @@ record_epoch (NnTrainer *t, const NnEpochReport *r, gpointer user_data)
     {
       rec->last_test_accuracy = r->test->accuracy;
       rec->last_test_r2 = r->test->r2;
+      rec->last_test_rmse = r->test->rmse;
+      rec->last_test_loss = r->test->loss;
     }
 }
 
@@ -469,6 +473,11 @@ test_regression_preset (void)
   if (g_test_verbose ())
     g_printerr ("regression: test r2 %.4f\n", (double) rec.last_test_r2);
   g_assert_cmpfloat (rec.last_test_r2, >, 0.95);
+  /* The loss is the standardised MSE; RMSE is reported in the data's units. */
+  g_assert_cmpfloat (data->target_std, >, 1.0f);
+  g_assert_cmpfloat_with_epsilon (rec.last_test_rmse,
+                                  sqrtf (rec.last_test_loss) * data->target_std,
+                                  1e-3 * rec.last_test_rmse);
   nn_trainer_free (t);
 }
 
