@@ -19,6 +19,7 @@
  * This file does not know about training; the window feeds it numbers.
  */
 #include "bp-plot.h"
+#include "bp-view-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -721,24 +722,6 @@ get_colors (BpPlot *self, PlotColors *c)
 }
 
 static void
-set_source (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y,
-           double xalign, double yalign)
-{
-  int w, h;
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, round (x - w * xalign), round (y - h * yalign));
-  pango_cairo_show_layout (cr, layout);
-}
-
-static void
 stroke_path (cairo_t *cr, GArray *path)
 {
   gboolean pen_down = FALSE;
@@ -791,30 +774,27 @@ static void
 plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
            const PlotColors *c, gboolean fast)
 {
-  PangoFontDescription *bold;
   g_autoptr(PangoFontDescription) base = NULL;
+  g_autoptr(PangoFontDescription) bold = NULL;
   int line_h;
 
   text_width (layout, "0", &line_h);
-  /* A copy: the layout frees its own description when given the bold one. */
-  base = pango_font_description_copy (pango_layout_get_font_description (layout));
-  bold = base ? pango_font_description_copy (base) : pango_font_description_new ();
-  pango_font_description_set_weight (bold, PANGO_WEIGHT_BOLD);
+  /* Copies: the layout frees its own description when given the bold one. */
+  _bp_layout_fonts (layout, &base, &bold);
 
   if (self->title && *self->title)
     {
       pango_layout_set_font_description (layout, bold);
-      set_source (cr, &c->fg, 1);
-      show_text (cr, layout, self->title, 8, 4, 0, 0);
+      _bp_set_source (cr, &c->fg, 1);
+      _bp_show_text (cr, layout, self->title, 8, 4, 0, 0);
       pango_layout_set_font_description (layout, base);
     }
 
   if (g->empty)
     {
-      set_source (cr, &c->fg, 0.55);
-      show_text (cr, layout, "No data yet — press Train", g->width / 2.0,
+      _bp_set_source (cr, &c->fg, 0.55);
+      _bp_show_text (cr, layout, "No data yet — press Train", g->width / 2.0,
                  g->top + MAX (g->ph, 0) / 2.0, 0.5, 0.5);
-      pango_font_description_free (bold);
       return;
     }
 
@@ -826,34 +806,34 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
       PlotTick *t = &g_array_index (g->yticks, PlotTick, i);
       double sy = round (to_sy (g, t->v)) + 0.5;
 
-      set_source (cr, &c->fg, 0.10);
+      _bp_set_source (cr, &c->fg, 0.10);
       cairo_move_to (cr, g->left, sy);
       cairo_line_to (cr, g->left + g->pw, sy);
       cairo_stroke (cr);
-      set_source (cr, &c->fg, 0.75);
-      show_text (cr, layout, t->label, g->left - 6, sy, 1, 0.5);
+      _bp_set_source (cr, &c->fg, 0.75);
+      _bp_show_text (cr, layout, t->label, g->left - 6, sy, 1, 0.5);
     }
   for (guint i = 0; i < g->xticks->len; i++)
     {
       PlotTick *t = &g_array_index (g->xticks, PlotTick, i);
       double sx = round (to_sx (g, t->v)) + 0.5;
 
-      set_source (cr, &c->fg, 0.10);
+      _bp_set_source (cr, &c->fg, 0.10);
       cairo_move_to (cr, sx, g->top);
       cairo_line_to (cr, sx, g->top + g->ph);
       cairo_stroke (cr);
-      set_source (cr, &c->fg, 0.75);
-      show_text (cr, layout, t->label, sx, g->top + g->ph + 4, 0.5, 0);
+      _bp_set_source (cr, &c->fg, 0.75);
+      _bp_show_text (cr, layout, t->label, sx, g->top + g->ph + 4, 0.5, 0);
     }
 
   /* Axes frame */
-  set_source (cr, &c->fg, 0.35);
+  _bp_set_source (cr, &c->fg, 0.35);
   cairo_rectangle (cr, round (g->left) + 0.5, round (g->top) + 0.5, round (g->pw), round (g->ph));
   cairo_stroke (cr);
 
-  set_source (cr, &c->fg, 0.8);
+  _bp_set_source (cr, &c->fg, 0.8);
   if (self->x_label && *self->x_label)
-    show_text (cr, layout, self->x_label, g->left + g->pw / 2, g->height - 4, 0.5, 1);
+    _bp_show_text (cr, layout, self->x_label, g->left + g->pw / 2, g->height - 4, 0.5, 1);
   if (self->y_label && *self->y_label)
     {
       const char *label = self->y_label;
@@ -864,7 +844,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
       cairo_save (cr);
       cairo_translate (cr, 4, g->top + g->ph / 2);
       cairo_rotate (cr, -G_PI / 2);
-      show_text (cr, layout, label, 0, 0, 0.5, 0);
+      _bp_show_text (cr, layout, label, 0, 0, 0.5, 0);
       cairo_restore (cr);
     }
 
@@ -879,7 +859,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
       double sx = round (to_sx (g, m->x)) + 0.5;
       static const double dash[] = { 4, 3 };
 
-      set_source (cr, &c->fg, 0.5);
+      _bp_set_source (cr, &c->fg, 0.5);
       cairo_set_dash (cr, dash, 2, 0);
       cairo_move_to (cr, sx, g->top);
       cairo_line_to (cr, sx, g->top + g->ph);
@@ -887,11 +867,11 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
       cairo_set_dash (cr, NULL, 0, 0);
       if (m->label)
         {
-          set_source (cr, &c->fg, 0.75);
+          _bp_set_source (cr, &c->fg, 0.75);
           cairo_save (cr);
           cairo_translate (cr, sx + 3, g->top + g->ph - 4);
           cairo_rotate (cr, -G_PI / 2);
-          show_text (cr, layout, m->label, 0, 0, 0, 0);
+          _bp_show_text (cr, layout, m->label, 0, 0, 0, 0);
           cairo_restore (cr);
         }
     }
@@ -908,13 +888,13 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
           GArray *bands = g_ptr_array_index (g->bands, i);
 
           cairo_set_line_width (cr, 1);
-          set_source (cr, &s->color, 0.3);
+          _bp_set_source (cr, &s->color, 0.3);
           if (fast && bands->len > 0)
             fill_bands (cr, bands, g_ptr_array_index (g->links, i));
           else
             stroke_path (cr, g_ptr_array_index (g->raw, i));
           cairo_set_line_width (cr, 2);
-          set_source (cr, &s->color, 1);
+          _bp_set_source (cr, &s->color, 1);
           stroke_path (cr, g_ptr_array_index (g->smooth, i));
         }
       else
@@ -922,7 +902,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
           GArray *marks = g_ptr_array_index (g->marks, i);
 
           cairo_set_line_width (cr, 2);
-          set_source (cr, &s->color, 1);
+          _bp_set_source (cr, &s->color, 1);
           stroke_path (cr, g_ptr_array_index (g->raw, i));
           for (guint k = 0; k + 1 < marks->len; k += 2)
             {
@@ -949,11 +929,11 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
           if (s->points->len == 0)
             continue;
           x -= text_width (layout, s->name, NULL);
-          set_source (cr, &c->fg, 0.9);
-          show_text (cr, layout, s->name, x, ly, 0, 0.5);
+          _bp_set_source (cr, &c->fg, 0.9);
+          _bp_show_text (cr, layout, s->name, x, ly, 0, 0.5);
           x -= 24;
           cairo_new_path (cr);
-          set_source (cr, &s->color, 1);
+          _bp_set_source (cr, &s->color, 1);
           cairo_set_line_width (cr, 2);
           cairo_move_to (cr, x, ly);
           cairo_line_to (cr, x + 18, ly);
@@ -966,8 +946,6 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
           x -= 16;
         }
     }
-
-  pango_font_description_free (bold);
 }
 
 /* The readout of the point nearest the pointer, drawn over the cached plot. */
@@ -996,7 +974,7 @@ plot_draw_readout (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeo
             text = g_strdup_printf ("%s\nx %.4g   y %.4g", s->name, p->x, p->y);
 
           cairo_new_path (cr);
-          set_source (cr, &s->color, 1);
+          _bp_set_source (cr, &s->color, 1);
           cairo_arc (cr, sx, sy, 5, 0, 2 * G_PI);
           cairo_stroke (cr);
 
@@ -1004,14 +982,14 @@ plot_draw_readout (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeo
           pango_layout_get_pixel_size (layout, &tw, &th);
           bx = sx + 10 + tw + 8 > g->left + g->pw ? sx - 10 - tw - 8 : sx + 10;
           by = CLAMP (sy - th - 10, g->top + 2, g->top + g->ph - th - 8);
-          set_source (cr, &c->bg, 0.92);
+          _bp_set_source (cr, &c->bg, 0.92);
           cairo_rectangle (cr, bx, by, tw + 8, th + 6);
           cairo_fill (cr);
-          set_source (cr, &s->color, 1);
+          _bp_set_source (cr, &s->color, 1);
           cairo_set_line_width (cr, 1);
           cairo_rectangle (cr, round (bx) + 0.5, round (by) + 0.5, tw + 8, th + 6);
           cairo_stroke (cr);
-          set_source (cr, &c->fg, 1);
+          _bp_set_source (cr, &c->fg, 1);
           cairo_move_to (cr, bx + 4, by + 3);
           pango_cairo_show_layout (cr, layout);
         }
@@ -1573,7 +1551,7 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
 
   cr = cairo_create (surface);
   get_colors (self, &colors);
-  set_source (cr, &colors.bg, 1);
+  _bp_set_source (cr, &colors.bg, 1);
   cairo_paint (cr);
 
   layout = pango_cairo_create_layout (cr);
