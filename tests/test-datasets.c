@@ -5,6 +5,7 @@
  * MNIST and Fashion-MNIST files from $BACKPROP_TEST_DATA.
  */
 #include "nn-dataset.h"
+#include "test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,25 +24,6 @@ new_dir (const char *name)
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   return dir;
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-          g_free (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
 }
 
 static void
@@ -1104,7 +1086,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/fashion-mnist/real", test_real_fashion);
 
   status = g_test_run ();
-  remove_tree (tmp_root);
+  test_remove_tree (tmp_root);
   g_free (tmp_root);
   g_free (user_data);
   return status;

@@ -6,6 +6,7 @@
  * that fail part way without harming the file they were replacing.
  */
 #include "nn-model-file.h"
+#include "test-util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,25 +22,6 @@ static char *
 tmp_path (const char *name)
 {
   return g_build_filename (tmp_root, name, NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-          g_free (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
 }
 
 static NnNetwork *
@@ -761,7 +743,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/save-fails", test_save_fails);
 
   status = g_test_run ();
-  remove_tree (tmp_root);
+  test_remove_tree (tmp_root);
   g_free (tmp_root);
   return status;
 }
