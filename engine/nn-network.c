@@ -377,8 +377,10 @@ nn_network_forward (NnNetwork *net, const float *x, int n, gboolean training, Nn
       in = l->out;
     }
 
-  net->x = x;
-  net->last_n = n;
+  /* Only a training pass leaves what backward needs; an evaluation pass
+   * (predict, evaluate) overwrites the buffers and must not look usable. */
+  net->x = training ? x : NULL;
+  net->last_n = training ? n : 0;
   return in;
 }
 
@@ -485,8 +487,5 @@ nn_network_predict (NnNetwork *net, const float *x, int n, float *out)
         return FALSE;
       memcpy (out + (size_t) start * out_size, y, sizeof (float) * count * out_size);
     }
-  /* The training input pointer is no longer what the buffers hold. */
-  net->x = NULL;
-  net->last_n = 0;
   return TRUE;
 }
