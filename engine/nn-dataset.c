@@ -114,8 +114,13 @@ nn_dataset_gather (const NnDataset *ds, const guint32 *rows, int n,
 
   if (x != NULL && ds->bytes != NULL)
     {
-      /* A division by a constant vectorises (a table lookup does not) and
-       * gives exactly v / 255. */
+      /* v / 255 without a division (which cost 9 us of an MNIST batch's
+       * 320): 1/255 = R_HI + R_LO with R_HI = 257/65536, so v * R_HI is
+       * exact for a byte and only v * R_LO rounds, far below the final
+       * rounding. The result is the correctly rounded v / 255, as
+       * PyTorch's ToTensor gives; test-datasets checks all 256 values.
+       * (v * (1/255.0f) alone is one ulp off for 126 of them.) */
+      const float R_HI = 0x1.01p-8f, R_LO = 0x1.010102p-24f;
       /* Rows are visited in shuffled order, so each one is a cache miss;
        * ask for a few rows ahead while converting this one. */
       const int ahead = 4;
@@ -133,7 +138,7 @@ nn_dataset_gather (const NnDataset *ds, const guint32 *rows, int n,
             for (size_t j = 0; j < size; j += 64)
               __builtin_prefetch (ds->bytes + (size_t) rows[i + ahead] * size + j);
           for (size_t j = 0; j < size; j++)
-            dst[j] = src[j] / 255.0f;
+            dst[j] = src[j] * R_HI + src[j] * R_LO;
         }
     }
   else if (x != NULL && ds->floats != NULL)

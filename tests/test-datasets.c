@@ -421,6 +421,22 @@ test_gather (void)
   g_assert_cmpint (labels[1], ==, 1);
   nn_dataset_free (ds);
 
+  /* Every byte value converts to exactly v / 255, the division's result. */
+  {
+    NnDataset *all = nn_dataset_new (NN_TASK_CLASSIFICATION, nn_shape_1d (256), 1, 2, TRUE,
+                                     &error);
+    guint32 row = 0;
+    float v[256];
+
+    g_assert_no_error (error);
+    for (int k = 0; k < 256; k++)
+      all->bytes[k] = (guint8) k;
+    nn_dataset_gather (all, &row, 1, v, NULL, NULL);
+    for (int k = 0; k < 256; k++)
+      g_assert_cmpfloat (v[k], ==, (float) k / 255.0f);
+    nn_dataset_free (all);
+  }
+
   g_assert_null (nn_dataset_new (NN_TASK_REGRESSION, nn_shape_1d (2), -1, 1, FALSE, &error));
   assert_error_names (error, NN_ERROR_INVALID_ARGUMENT, NULL);
   g_clear_error (&error);
