@@ -1,16 +1,25 @@
 #!/bin/sh
 # Trains the MNIST MLP (dense:128,relu,dense:64,relu,dense:10, batch 64,
-# plain SGD, one epoch) with backprop-cli and with the numpy reference in
-# one run on this machine, and prints both beside the GEMM-only floor.
+# plain SGD) with backprop-cli, with the numpy reference and, when it is
+# installed, with PyTorch, in one run on this machine, and prints them
+# beside the GEMM-only floor. Each figure is the best of 3 epochs (the
+# floor: the best of 3 passes), the least disturbed one on a shared machine.
 #   bench/compare.sh BACKPROP_CLI DATA_DIR
 set -eu
 cli=${1:-build/app/backprop-cli}
 data=${2:-../shared/datasets}
 here=$(dirname "$0")
+epochs=3
 
-echo "== backprop-cli bench"
-ours=$("$cli" bench --data-dir "$data" --epochs 2)
+best_epoch () {
+  awk '/^epoch / { for (i = 1; i < NF; i++) if ($i == "samples_per_second" && $(i + 1) > best) best = $(i + 1) }
+       END { print best + 0 }'
+}
+
+echo "== backprop-cli bench (best of $epochs epochs)"
+ours=$("$cli" bench --data-dir "$data" --epochs $epochs)
 echo "$ours"
+
 python=""
 for p in python3 /usr/bin/python3; do
   if "$p" -c "import numpy" 2>/dev/null; then python=$p; break; fi
@@ -19,15 +28,31 @@ if [ -z "$python" ]; then
   echo "numpy is not installed (Debian: apt-get install python3-numpy); only our figures above." >&2
   exit 0
 fi
-echo "== numpy (bench/numpy_mlp.py, SGD, 2 epochs; the second is reported)"
-py=$("$python" "$here/numpy_mlp.py" --data-dir "$data" --optimizer sgd --epochs 2)
+echo "== numpy (bench/numpy_mlp.py, SGD, best of $epochs epochs)"
+py=$("$python" "$here/numpy_mlp.py" --data-dir "$data" --optimizer sgd --epochs $epochs)
 echo "$py"
+rate_numpy=$(echo "$py" | best_epoch)
+
+rate_torch=0
+torch=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c "import torch" 2>/dev/null; then torch=$p; break; fi
+done
+if [ -n "$torch" ]; then
+  echo "== PyTorch (bench/torch_mlp.py, SGD, 2 threads, best of $epochs epochs)"
+  pt=$("$torch" "$here/torch_mlp.py" --data-dir "$data" --optimizer sgd --epochs $epochs)
+  echo "$pt"
+  rate_torch=$(echo "$pt" | best_epoch)
+else
+  echo "== PyTorch is not installed (Debian: apt-get install python3-torch); skipped"
+fi
 
 rate_ours=$(echo "$ours" | awk '/^train_samples_per_second/ {print $2}')
 rate_floor=$(echo "$ours" | awk '/^gemm_floor_samples_per_second/ {print $2}')
-rate_numpy=$(echo "$py" | awk '/^epoch 2/ {print $6}')
 echo "== summary"
-awk -v o="$rate_ours" -v f="$rate_floor" -v n="$rate_numpy" 'BEGIN {
+awk -v o="$rate_ours" -v f="$rate_floor" -v n="$rate_numpy" -v t="$rate_torch" 'BEGIN {
   printf "backprop %.0f samples/s, numpy %.0f samples/s, GEMM floor %.0f samples/s\n", o, n, f;
   printf "backprop / numpy = %.2fx (target >= 1.7x); backprop / GEMM floor = %.2f (target >= 0.85)\n", o / n, o / f;
+  if (t > 0)
+    printf "PyTorch %.0f samples/s; backprop / PyTorch = %.2fx\n", t, o / t;
 }'

@@ -9,42 +9,19 @@ files from --data-dir (the folder holding mnist/). Uses only numpy.
 
   python3 bench/numpy_mlp.py --data-dir ../shared/datasets [--optimizer adam] [--epochs 1]
 """
-import argparse
-import gzip
-import os
-import struct
 import time
 
 import numpy as np
 
-
-def load_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack(">I", data[:4])
-    ndim = magic & 0xFF
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from mlp_common import load_mnist, parse_args
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data-dir", default=os.environ.get("BACKPROP_DATA_DIR", "../shared/datasets"))
-    ap.add_argument("--dataset", default="mnist")
-    ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
-    ap.add_argument("--lr", type=float, default=None)
-    ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
-    lr = args.lr if args.lr is not None else (0.001 if args.optimizer == "adam" else 0.01)
+    args = parse_args()
+    lr = args.lr
 
-    d = os.path.join(args.data_dir, args.dataset)
     t0 = time.perf_counter()
-    xtr = load_idx(os.path.join(d, "train-images-idx3-ubyte.gz")).reshape(-1, 784)
-    ytr = load_idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64)
-    xte = load_idx(os.path.join(d, "t10k-images-idx3-ubyte.gz")).reshape(-1, 784)
-    yte = load_idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
+    xtr, ytr, xte, yte = load_mnist(args)
     print(f"load_seconds {time.perf_counter() - t0:.3f}")
 
     rng = np.random.default_rng(args.seed)
