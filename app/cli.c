@@ -16,7 +16,6 @@
 #include "nn-presets.h"
 #include "nn-train.h"
 
-#include <cblas.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <math.h>
@@ -581,8 +580,6 @@ cmd_bench (void)
    * figure of each (as timeit takes). */
   config.epochs = opt_epochs != UNSET_INT ? opt_epochs : 3;
   config.threads = opt_threads;
-  if (opt_threads > 0)
-    openblas_set_num_threads (opt_threads);
 
   load_s = nn_now ();
   data = load_data (opt_dataset ? opt_dataset : "mnist", &error);
@@ -598,7 +595,7 @@ cmd_bench (void)
   st.n_batches = (data->n_train + batch - 1) / batch;
   st.floor_seconds = G_MAXDOUBLE;
   g_printerr ("Training dense:128,relu,dense:64,relu,dense:10 on %s, batch %d, SGD, BLAS threads %d\n",
-              data->title, batch, openblas_get_num_threads ());
+              data->title, batch, nn_trainer_get_threads (trainer));
   if (!nn_trainer_run (trainer, &cb, &st, &error))
     {
       nn_trainer_free (trainer);

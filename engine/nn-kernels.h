@@ -10,6 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most BLAS threads a product may use, 0 for every core; process-wide,
+ * as OpenBLAS's own setting is. Products under NN_SGEMM_SMALL
+ * multiply-adds run on one thread whatever it is. */
+#define NN_SGEMM_SMALL 2000000.0
+void nn_sgemm_set_threads (int n_threads);
+int  nn_sgemm_get_threads (void);
+
 /* C (m,n) = alpha * op(A) op(B) + beta * C, row-major; op(A) (m,k), op(B) (k,n). */
 void nn_sgemm     (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,

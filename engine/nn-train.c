@@ -9,7 +9,6 @@
 #include "nn-train.h"
 #include "nn-kernels.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -645,7 +644,8 @@ nn_trainer_get_threads (NnTrainer *t)
    * 153k). Other optimizers run their update loop on one thread between
    * the products, the BLAS threads go idle and waking them costs more:
    * batch 64 with Adam gives 143k on one thread and 120k on two; they pay
-   * from about 16 million (batch 256: 168k against 203k). */
+   * from about 16 million (batch 256: 168k against 203k). Whatever this
+   * allows, products under NN_SGEMM_SMALL run on one thread. */
   work = (double) t->config.batch_size * nn_network_get_n_params (t->net);
   if (t->config.optim.kind == NN_OPTIM_SGD)
     return work >= 6e6 ? (int) g_get_num_processors () : 1;
@@ -655,7 +655,7 @@ nn_trainer_get_threads (NnTrainer *t)
 gboolean
 nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GError **error)
 {
-  openblas_set_num_threads (nn_trainer_get_threads (t));
+  nn_sgemm_set_threads (nn_trainer_get_threads (t));
 
   for (;;)
     {

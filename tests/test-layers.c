@@ -5,6 +5,7 @@
 #include "nn-network.h"
 #include "nn-optim.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -45,6 +46,41 @@ test_sgemm_matches_reference (void)
         nn_ref_sgemm (ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, c2, n);
         g_assert_cmpfloat (max_abs_diff (c1, c2, m * n), <, 1e-4);
       }
+}
+
+/* Small products run on one BLAS thread, larger ones on what is allowed,
+ * and both give the reference's numbers. */
+static void
+test_sgemm_threads (void)
+{
+  const int small = 40, big = 130;  /* 64k and 2.2M multiply-adds */
+  g_autofree float *a = g_new (float, big * big), *b = g_new (float, big * big);
+  g_autofree float *c1 = g_new0 (float, big * big), *c2 = g_new0 (float, big * big);
+  NnRng rng;
+
+  g_assert_cmpfloat ((double) small * small * small, <, NN_SGEMM_SMALL);
+  g_assert_cmpfloat ((double) big * big * big, >=, NN_SGEMM_SMALL);
+  nn_rng_init (&rng, 5, 0);
+  fill (a, big * big, &rng);
+  fill (b, big * big, &rng);
+
+  nn_sgemm_set_threads (2);
+  g_assert_cmpint (nn_sgemm_get_threads (), ==, 2);
+  nn_sgemm (false, true, big, big, big, 1.0f, a, big, b, big, 0.0f, c1, big);
+  g_assert_cmpint (openblas_get_num_threads (), ==, 2);
+  nn_ref_sgemm (false, true, big, big, big, 1.0f, a, big, b, big, 0.0f, c2, big);
+  g_assert_cmpfloat (max_abs_diff (c1, c2, big * big), <, 1e-3);
+
+  nn_sgemm (true, false, small, small, small, 1.0f, a, small, b, small, 0.0f, c1, small);
+  g_assert_cmpint (openblas_get_num_threads (), ==, 1);
+  nn_ref_sgemm (true, false, small, small, small, 1.0f, a, small, b, small, 0.0f, c2, small);
+  g_assert_cmpfloat (max_abs_diff (c1, c2, small * small), <, 1e-4);
+
+  nn_sgemm_set_threads (1);
+  nn_sgemm (false, true, big, big, big, 1.0f, a, big, b, big, 0.0f, c1, big);
+  g_assert_cmpint (openblas_get_num_threads (), ==, 1);
+  nn_sgemm_set_threads (0);
+  g_assert_cmpint (nn_sgemm_get_threads (), ==, (int) g_get_num_processors ());
 }
 
 static void
@@ -352,6 +388,7 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/kernels/sgemm", test_sgemm_matches_reference);
+  g_test_add_func ("/engine/kernels/sgemm-threads", test_sgemm_threads);
   g_test_add_func ("/engine/kernels/dense", test_dense_matches_reference);
   g_test_add_func ("/engine/dense/grad-check", test_grad_dense);
   g_test_add_func ("/engine/activations/grad-check", test_grad_activations);
