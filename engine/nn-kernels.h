@@ -10,17 +10,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The most BLAS threads a product may use, 0 for every core; process-wide,
- * as OpenBLAS's own setting is. Products under NN_SGEMM_SMALL
- * multiply-adds run on one thread whatever it is. */
+/* The team: the calling thread and up to NN_MAX_TEAM - 1 workers that
+ * spin briefly between jobs, then sleep. nn_team_run() calls fn for parts
+ * 0 .. parts-1, part 0 on the caller, and returns when all are done; if
+ * another thread is using the team, all parts run on the caller. */
+#define NN_MAX_TEAM 16
+typedef void (*NnPartFunc) (void *data, int part, int parts);
+void     nn_team_run          (int parts, NnPartFunc fn, void *data);
+unsigned nn_team_get_n_split  (void);  /* jobs cut into parts so far */
+
+/* The most threads a product may use, 0 for every core; process-wide.
+ * Products under NN_SGEMM_SMALL multiply-adds run whole on the calling
+ * thread whatever it is; nn_sgemm_parts() says how many parts a product
+ * of that shape is cut into (see nn-kernels.c for how). */
 #define NN_SGEMM_SMALL 2000000.0
-void nn_sgemm_set_threads (int n_threads);
-int  nn_sgemm_get_threads (void);
+void     nn_team_set_threads  (int n_threads);
+int      nn_team_get_threads  (void);
+int      nn_sgemm_parts        (int m, int n, int k);
 
 /* C (m,n) = alpha * op(A) op(B) + beta * C, row-major; op(A) (m,k), op(B) (k,n). */
 void nn_sgemm     (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc);
+/* The same with an operand given once per part (a[i], b[i] for part i, as
+ * many as parts; replicas of one matrix, so that each core reads its own). */
+void nn_sgemm_replicated (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                          const float *const *a, int lda, const float *const *b, int ldb,
+                          float beta, float *c, int ldc, int parts);
 void nn_ref_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc);
@@ -43,6 +59,18 @@ void nn_ref_dense_backward (float *din, float *dw, float *db, const float *dout,
 void nn_dense_backward_sgd (float *din, float *w, float *b, const float *dout,
                             const float *in, int n, int in_dim, int out_dim,
                             float lr, float weight_decay);
+
+/* The dense kernels with their input given as n_in replicas (1: one shared
+ * copy; otherwise as many as nn_sgemm_parts() gives for the products). */
+void nn_dense_forward_replicated      (float *out, const float *const *in, int n_in,
+                                       const float *w, const float *b,
+                                       int n, int in_dim, int out_dim);
+void nn_dense_backward_replicated     (float *din, float *dw, float *db, const float *dout,
+                                       const float *const *in, int n_in, const float *w,
+                                       int n, int in_dim, int out_dim);
+void nn_dense_backward_sgd_replicated (float *din, float *w, float *b, const float *dout,
+                                       const float *const *in, int n_in, int n, int in_dim,
+                                       int out_dim, float lr, float weight_decay);
 
 /* Elementwise activations over m values; backward writes din from dout and
  * the forward's input x or output y, whichever the derivative needs. */

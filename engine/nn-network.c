@@ -34,7 +34,11 @@ struct _NnNetwork
   size_t       max_size; /* widest activation, for the gradient buffers */
   int          capacity; /* samples the buffers hold */
   float       *gbuf[2];  /* (capacity, max_size) ping-pong gradients */
-  const float *x;        /* input of the last training forward (borrowed) */
+  /* Input of the last training forward: borrowed, or the replicas of
+   * nn_network_forward_rows() (one per part of the first layer's products). */
+  const float *x[NN_MAX_TEAM];
+  int          n_x;      /* 0: no training forward to go back through */
+  float       *xrep[NN_MAX_TEAM];
   int          last_n;
 };
 
@@ -134,6 +138,9 @@ free_buffers (NnNetwork *net)
     }
   g_clear_pointer (&net->gbuf[0], g_free);
   g_clear_pointer (&net->gbuf[1], g_free);
+  for (int i = 0; i < NN_MAX_TEAM; i++)
+    g_clear_pointer (&net->xrep[i], g_free);
+  net->n_x = 0;
   net->capacity = 0;
 }
 
@@ -319,13 +326,11 @@ nn_network_layer_params (NnNetwork *net, int layer, float **weight, int weight_s
   return TRUE;
 }
 
-const float *
-nn_network_forward (NnNetwork *net, const float *x, int n, gboolean training, NnRng *rng)
+/* x: n_x replicas of the input (1: one shared copy), already checked. */
+static const float *
+forward (NnNetwork *net, const float *const *x, int n_x, int n, gboolean training, NnRng *rng)
 {
-  const float *in = x;
-
-  if (n <= 0 || !ensure_capacity (net, n))
-    return NULL;
+  const float *in = x[0];
 
   for (int i = 0; i < net->n_layers; i++)
     {
@@ -336,8 +341,12 @@ nn_network_forward (NnNetwork *net, const float *x, int n, gboolean training, Nn
       switch (l->spec.kind)
         {
         case NN_LAYER_DENSE:
-          nn_dense_forward (l->out, in, w, w + l->in_size * l->out_size, n,
-                            (int) l->in_size, (int) l->out_size);
+          if (i == 0)
+            nn_dense_forward_replicated (l->out, x, n_x, w, w + l->in_size * l->out_size, n,
+                                         (int) l->in_size, (int) l->out_size);
+          else
+            nn_dense_forward (l->out, in, w, w + l->in_size * l->out_size, n,
+                              (int) l->in_size, (int) l->out_size);
           break;
         case NN_LAYER_RELU:
           nn_relu_forward (l->out, in, m);
@@ -379,9 +388,62 @@ nn_network_forward (NnNetwork *net, const float *x, int n, gboolean training, Nn
 
   /* Only a training pass leaves what backward needs; an evaluation pass
    * (predict, evaluate) overwrites the buffers and must not look usable. */
-  net->x = training ? x : NULL;
+  net->n_x = training ? n_x : 0;
+  for (int i = 0; i < n_x; i++)
+    net->x[i] = x[i];
   net->last_n = training ? n : 0;
   return in;
+}
+
+const float *
+nn_network_forward (NnNetwork *net, const float *x, int n, gboolean training, NnRng *rng)
+{
+  if (n <= 0 || !ensure_capacity (net, n))
+    return NULL;
+  return forward (net, &x, 1, n, training, rng);
+}
+
+typedef struct
+{
+  const NnDataset *ds;
+  const guint32 *rows;
+  int n;
+  float **x;
+} GatherJob;
+
+static void
+gather_part (gpointer data, int part, int parts)
+{
+  const GatherJob *job = data;
+
+  nn_dataset_gather (job->ds, job->rows, job->n, job->x[part], NULL, NULL);
+}
+
+const float *
+nn_network_forward_rows (NnNetwork *net, const NnDataset *ds, const guint32 *rows, int n,
+                         gboolean training, NnRng *rng)
+{
+  Layer *first = &net->layers[0];
+  GatherJob job = { ds, rows, n, net->xrep };
+  int parts = 1;
+
+  g_return_val_if_fail (nn_dataset_size (ds) == first->in_size, NULL);
+  if (n <= 0 || !ensure_capacity (net, n))
+    return NULL;
+  /* Each core that takes part in the first layer's products fills its own
+   * copy of the batch: the gather is repeated, in parallel, instead of
+   * the batch crossing between cores (see nn-kernels.c). */
+  if (first->spec.kind == NN_LAYER_DENSE)
+    parts = nn_sgemm_parts (n, (int) first->out_size, (int) first->in_size);
+  for (int i = 0; i < parts; i++)
+    {
+      if (net->xrep[i] == NULL)
+        net->xrep[i] = g_try_new (float, (size_t) net->capacity * first->in_size);
+      if (net->xrep[i] == NULL)
+        return NULL;
+    }
+  nn_team_run (parts, gather_part, &job);
+  return forward (net, (const float *const *) net->xrep, parts, n, training, rng);
 }
 
 /* With @sgd, dense layers update their weights in place instead of writing
@@ -392,12 +454,12 @@ backward (NnNetwork *net, const float *dout, int n, float *dx, const float *sgd)
   const float *g = dout;
   int which = 0;
 
-  g_return_if_fail (n == net->last_n && net->x != NULL);
+  g_return_if_fail (n == net->last_n && net->n_x > 0);
 
   for (int i = net->n_layers - 1; i >= 0; i--)
     {
       Layer *l = &net->layers[i];
-      const float *in = i > 0 ? net->layers[i - 1].out : net->x;
+      const float *in = i > 0 ? net->layers[i - 1].out : net->x[0];
       size_t m = (size_t) n * l->in_size;
       float *w = net->params + l->offset;
       float *dw = net->grads + l->offset;
@@ -415,12 +477,18 @@ backward (NnNetwork *net, const float *dout, int n, float *dx, const float *sgd)
       switch (l->spec.kind)
         {
         case NN_LAYER_DENSE:
-          if (sgd)
-            nn_dense_backward_sgd (din, w, w + l->in_size * l->out_size, g, in, n,
-                                   (int) l->in_size, (int) l->out_size, sgd[0], sgd[1]);
-          else
-            nn_dense_backward (din, dw, dw + l->in_size * l->out_size, g, in, w, n,
-                               (int) l->in_size, (int) l->out_size);
+          {
+            const float *const *ins = i > 0 ? &in : net->x;
+            int n_in = i > 0 ? 1 : net->n_x;
+
+            if (sgd)
+              nn_dense_backward_sgd_replicated (din, w, w + l->in_size * l->out_size, g, ins, n_in,
+                                                n, (int) l->in_size, (int) l->out_size,
+                                                sgd[0], sgd[1]);
+            else
+              nn_dense_backward_replicated (din, dw, dw + l->in_size * l->out_size, g, ins, n_in,
+                                            w, n, (int) l->in_size, (int) l->out_size);
+          }
           break;
         case NN_LAYER_RELU:
           if (din)

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "nn-dataset.h"
 #include "nn-layer.h"
 #include "nn-rng.h"
 
@@ -56,6 +57,13 @@ gboolean          nn_network_layer_params   (NnNetwork *net, int layer,
  * activations are kept for backward. Returns NULL only if a buffer for @n
  * samples could not be allocated. */
 const float      *nn_network_forward        (NnNetwork *net, const float *x, int n,
+                                             gboolean training, NnRng *rng);
+
+/* The same on the samples @rows of @ds (as nn_dataset_gather() gives them),
+ * gathered by the network itself: when the first layer's products are
+ * shared out between cores, each core gathers its own copy of the batch. */
+const float      *nn_network_forward_rows   (NnNetwork *net, const NnDataset *ds,
+                                             const guint32 *rows, int n,
                                              gboolean training, NnRng *rng);
 
 /* After a training forward of the same @n samples: dout (n, out_size) is the

@@ -1,6 +1,7 @@
 /* nn-optim.c: SGD, momentum (optionally Nesterov) and Adam, one loop each
  * over the whole parameter block. */
 #include "nn-optim.h"
+#include "nn-kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -163,46 +164,57 @@ nn_optimizer_count_step (NnOptimizer *opt)
   opt->t++;
 }
 
-void
-nn_optimizer_step (NnOptimizer *opt, float *params, const float *grads)
-{
-  const NnOptimConfig *c = &opt->config;
-  const float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
-  const size_t n = opt->n;
+/* Below this many weights, one core updates them all. */
+#define NN_STEP_SHARED 65536
 
-  opt->t++;
+typedef struct
+{
+  NnOptimizer *opt;
+  float *params;
+  const float *grads;
+  float step, inv_sqrt_bc2;  /* Adam's, with its bias corrections */
+} Step;
+
+static void
+step_range (const Step *s, size_t i0, size_t i1)
+{
+  const NnOptimConfig *c = &s->opt->config;
+  const float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
+  const gboolean nesterov = c->nesterov;
+  float *params = s->params, *ms = s->opt->m, *vs = s->opt->v;
+  const float *grads = s->grads;
+
   switch (c->kind)
     {
     case NN_OPTIM_SGD:
-      for (size_t i = 0; i < n; i++)
+      for (size_t i = i0; i < i1; i++)
         params[i] -= lr * (grads[i] + wd * params[i]);
       break;
 
     case NN_OPTIM_MOMENTUM:
-      for (size_t i = 0; i < n; i++)
+      for (size_t i = i0; i < i1; i++)
         {
           float g = grads[i] + wd * params[i];
-          float v = mu * opt->m[i] + g;
-          opt->m[i] = v;
-          params[i] -= lr * (c->nesterov ? g + mu * v : v);
+          float v = mu * ms[i] + g;
+          ms[i] = v;
+          params[i] -= lr * (nesterov ? g + mu * v : v);
         }
       break;
 
     case NN_OPTIM_ADAM:
       {
-        const float b1 = c->beta1, b2 = c->beta2;
-        const float bc1 = 1.0f - powf (b1, (float) opt->t);
-        const float bc2 = 1.0f - powf (b2, (float) opt->t);
-        const float step = lr / bc1, inv_sqrt_bc2 = 1.0f / sqrtf (bc2);
+        /* in locals: a store through a float pointer could change them */
+        const float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+        const float step = s->step, inv_sqrt_bc2 = s->inv_sqrt_bc2;
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = i0; i < i1; i++)
           {
             float g = grads[i] + wd * params[i];
-            float m = b1 * opt->m[i] + (1.0f - b1) * g;
-            float v = b2 * opt->v[i] + (1.0f - b2) * g * g;
-            opt->m[i] = m;
-            opt->v[i] = v;
-            params[i] -= step * m / (sqrtf (v) * inv_sqrt_bc2 + c->eps);
+            float m = b1 * ms[i] + (1.0f - b1) * g;
+            float v = b2 * vs[i] + (1.0f - b2) * g * g;
+            ms[i] = m;
+            vs[i] = v;
+            params[i] -= step * m / (sqrtf (v) * inv_sqrt_bc2 + eps);
           }
       }
       break;
@@ -210,4 +222,34 @@ nn_optimizer_step (NnOptimizer *opt, float *params, const float *grads)
     default:
       break;
     }
+}
+
+static void
+step_part (void *data, int part, int parts)
+{
+  const Step *s = data;
+  size_t n = s->opt->n;
+  /* whole cache lines to each part */
+  size_t i0 = part == 0 ? 0 : (n * part / parts) & ~(size_t) 15;
+  size_t i1 = part == parts - 1 ? n : (n * (part + 1) / parts) & ~(size_t) 15;
+
+  step_range (s, i0, i1);
+}
+
+void
+nn_optimizer_step (NnOptimizer *opt, float *params, const float *grads)
+{
+  const NnOptimConfig *c = &opt->config;
+  Step s = { opt, params, grads, 0.0f, 0.0f };
+
+  opt->t++;
+  if (c->kind == NN_OPTIM_ADAM)
+    {
+      s.step = c->lr / (1.0f - powf (c->beta1, (float) opt->t));
+      s.inv_sqrt_bc2 = 1.0f / sqrtf (1.0f - powf (c->beta2, (float) opt->t));
+    }
+  /* Every weight's update is independent, so sharing them out between the
+   * cores changes no number. Each core updates about the part of the
+   * weights its share of the products touched (see nn-kernels.c). */
+  nn_team_run (opt->n >= NN_STEP_SHARED ? nn_team_get_threads () : 1, step_part, &s);
 }

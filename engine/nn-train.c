@@ -36,7 +36,6 @@ struct _NnTrainer
   int            sum_correct, sum_n;
 
   /* Batch buffers */
-  float         *x;               /* (batch, in_size) */
   gint32        *labels;          /* (batch) */
   float         *targets;         /* (batch, out_size) */
   float         *dout;            /* (batch, out_size) */
@@ -318,16 +317,9 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
   t->out_size = nn_network_get_out_size (t->net);
   t->n_batches = (data->n_train + config->batch_size - 1) / config->batch_size;
   t->order = g_new (guint32, data->n_train);
-  t->x = g_try_new (float, (size_t) config->batch_size * t->in_size);
   t->labels = g_new (gint32, config->batch_size);
   t->targets = g_new (float, (size_t) config->batch_size * t->out_size);
   t->dout = g_new (float, (size_t) config->batch_size * t->out_size);
-  if (t->x == NULL)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch of %d",
-                   config->batch_size);
-      goto fail;
-    }
   return t;
 
 fail:
@@ -344,7 +336,6 @@ nn_trainer_free (NnTrainer *t)
   nn_optimizer_free (t->opt);
   g_clear_pointer (&t->data, nn_data_unref);
   g_free (t->order);
-  g_free (t->x);
   g_free (t->labels);
   g_free (t->targets);
   g_free (t->dout);
@@ -529,12 +520,13 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
   float loss;
   int correct = 0;
 
-  nn_dataset_gather (ds, t->order + start, n, t->x, classification ? t->labels : NULL,
+  nn_dataset_gather (ds, t->order + start, n, NULL, classification ? t->labels : NULL,
                      classification ? NULL : t->targets);
-  y = nn_network_forward (t->net, t->x, n, TRUE, &t->dropout_rng);
+  y = nn_network_forward_rows (t->net, ds, t->order + start, n, TRUE, &t->dropout_rng);
   if (y == NULL)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch");
+      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch of %d",
+                   n);
       return FALSE;
     }
   loss = nn_loss_compute (t->config.loss, t->probabilities, t->dout, y,
@@ -633,29 +625,29 @@ finish_epoch (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GErr
 int
 nn_trainer_get_threads (NnTrainer *t)
 {
-  double work;
+  const NnNetSpec *spec = nn_network_get_spec (t->net);
+  double biggest = 0.0;
 
   if (t->config.threads > 0)
     return t->config.threads;
-  /* Measured on MNIST MLPs (784-128-64-10) on 2 cores. With plain SGD the
-   * products run back to back (the step is folded into them) and a second
-   * thread pays from about 6 million multiply-adds per batch (batch 64:
-   * 183k samples/s on one thread, 203k on two; batch 32: 175k against
-   * 153k). Other optimizers run their update loop on one thread between
-   * the products, the BLAS threads go idle and waking them costs more:
-   * batch 64 with Adam gives 143k on one thread and 120k on two; they pay
-   * from about 16 million (batch 256: 168k against 203k). Whatever this
-   * allows, products under NN_SGEMM_SMALL run on one thread. */
-  work = (double) t->config.batch_size * nn_network_get_n_params (t->net);
-  if (t->config.optim.kind == NN_OPTIM_SGD)
-    return work >= 6e6 ? (int) g_get_num_processors () : 1;
-  return work >= 16e6 ? (int) g_get_num_processors () : 1;
+  /* Every core when some product is large enough to be shared out (see
+   * nn-kernels.c); the optimizer step is then shared the same way. With no
+   * product shared, a shared step would pull the weights across to the
+   * other core and back (Adam at batch 16: 65k samples/s on two, 72k on
+   * one). MNIST MLP 784-128-64-10 on 2 cores, one thread against two: SGD
+   * batch 64, 190k against 300k samples/s; batch 32, 181k against 226k;
+   * Adam batch 64, 148k against 207-217k; batch 256, 189k against 259k. */
+  for (int i = 0; i < spec->n_layers; i++)
+    if (spec->layers[i].kind == NN_LAYER_DENSE)
+      biggest = MAX (biggest, (double) t->config.batch_size *
+                              nn_network_get_layer_info (t->net, i)->n_params);
+  return biggest >= NN_SGEMM_SMALL ? (int) g_get_num_processors () : 1;
 }
 
 gboolean
 nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GError **error)
 {
-  nn_sgemm_set_threads (nn_trainer_get_threads (t));
+  nn_team_set_threads (nn_trainer_get_threads (t));
 
   for (;;)
     {

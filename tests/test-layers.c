@@ -1,11 +1,11 @@
 /* test-layers.c: kernels against their naive oracles, every layer's backward
  * against central differences, shape inference and specs. */
+#include "nn-dataset.h"
 #include "nn-gradcheck.h"
 #include "nn-kernels.h"
 #include "nn-network.h"
 #include "nn-optim.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -48,39 +48,73 @@ test_sgemm_matches_reference (void)
       }
 }
 
-/* Small products run on one BLAS thread, larger ones on what is allowed,
- * and both give the reference's numbers. */
+typedef struct
+{
+  const float *a, *b;
+  float *c;
+  int m, n, k;
+} NestedProduct;
+
+/* Part 0 runs on the caller while it holds the team, so its product's
+ * parts run one after the other there. */
+static void
+nested_part (void *data, int part, int parts)
+{
+  NestedProduct *p = data;
+
+  if (part == 0)
+    nn_sgemm (false, true, p->m, p->n, p->k, 1.0f, p->a, p->k, p->b, p->k, 0.0f, p->c, p->n);
+}
+
+/* Large products are shared out by blocks of C, small ones are not, and
+ * every way round gives the reference's numbers. */
 static void
 test_sgemm_threads (void)
 {
-  const int small = 40, big = 130;  /* 64k and 2.2M multiply-adds */
-  g_autofree float *a = g_new (float, big * big), *b = g_new (float, big * big);
-  g_autofree float *c1 = g_new0 (float, big * big), *c2 = g_new0 (float, big * big);
+  const int m = 131, n = 140, k = 121;  /* 2.2M multiply-adds */
+  g_autofree float *a = g_new (float, m * k), *b = g_new (float, k * n);
+  g_autofree float *c1 = g_new (float, m * n), *c2 = g_new (float, m * n);
+  unsigned split;
   NnRng rng;
 
-  g_assert_cmpfloat ((double) small * small * small, <, NN_SGEMM_SMALL);
-  g_assert_cmpfloat ((double) big * big * big, >=, NN_SGEMM_SMALL);
+  g_assert_cmpfloat ((double) m * n * k, >=, NN_SGEMM_SMALL);
   nn_rng_init (&rng, 5, 0);
-  fill (a, big * big, &rng);
-  fill (b, big * big, &rng);
+  fill (a, m * k, &rng);
+  fill (b, k * n, &rng);
 
-  nn_sgemm_set_threads (2);
-  g_assert_cmpint (nn_sgemm_get_threads (), ==, 2);
-  nn_sgemm (false, true, big, big, big, 1.0f, a, big, b, big, 0.0f, c1, big);
-  g_assert_cmpint (openblas_get_num_threads (), ==, 2);
-  nn_ref_sgemm (false, true, big, big, big, 1.0f, a, big, b, big, 0.0f, c2, big);
-  g_assert_cmpfloat (max_abs_diff (c1, c2, big * big), <, 1e-3);
+  for (int threads = 1; threads <= 3; threads++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++)
+        {
+          nn_team_set_threads (threads);
+          fill (c1, m * n, &rng);
+          memcpy (c2, c1, sizeof (float) * m * n);
+          split = nn_team_get_n_split ();
+          nn_sgemm (ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0.75f, c1, n);
+          g_assert_cmpuint (nn_team_get_n_split (), ==, split + (threads > 1));
+          nn_ref_sgemm (ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0.75f, c2, n);
+          g_assert_cmpfloat (max_abs_diff (c1, c2, m * n), <, 1e-3);
+        }
 
-  nn_sgemm (true, false, small, small, small, 1.0f, a, small, b, small, 0.0f, c1, small);
-  g_assert_cmpint (openblas_get_num_threads (), ==, 1);
-  nn_ref_sgemm (true, false, small, small, small, 1.0f, a, small, b, small, 0.0f, c2, small);
-  g_assert_cmpfloat (max_abs_diff (c1, c2, small * small), <, 1e-4);
+  /* with the team busy, the same parts on the caller give the same bits */
+  {
+    g_autofree float *c3 = g_new (float, m * n);
+    NestedProduct job = { a, b, c3, m, n, k };
 
-  nn_sgemm_set_threads (1);
-  nn_sgemm (false, true, big, big, big, 1.0f, a, big, b, big, 0.0f, c1, big);
-  g_assert_cmpint (openblas_get_num_threads (), ==, 1);
-  nn_sgemm_set_threads (0);
-  g_assert_cmpint (nn_sgemm_get_threads (), ==, (int) g_get_num_processors ());
+    nn_team_set_threads (2);
+    nn_sgemm (false, true, m, n, k, 1.0f, a, k, b, k, 0.0f, c1, n);
+    nn_team_run (2, nested_part, &job);
+    g_assert_cmpmem (c1, sizeof (float) * m * n, c3, sizeof (float) * m * n);
+  }
+
+  /* a small product stays on the caller */
+  nn_team_set_threads (2);
+  split = nn_team_get_n_split ();
+  nn_sgemm (false, false, 40, 40, 40, 1.0f, a, 40, b, 40, 0.0f, c1, 40);
+  g_assert_cmpuint (nn_team_get_n_split (), ==, split);
+
+  nn_team_set_threads (0);
+  g_assert_cmpint (nn_team_get_threads (), ==, MIN ((int) g_get_num_processors (), 16));
 }
 
 static void
@@ -383,6 +417,65 @@ test_fused_sgd_matches_step (void)
   nn_network_free (b);
 }
 
+/* A batch gathered by the network itself, one copy per core, gives the
+ * same outputs and the same training steps as the batch gathered once. */
+static void
+test_forward_rows (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:96,relu,dense:10", NULL);
+  const int n_samples = 300, n = 64, in = 784;
+  NnDataset *ds = nn_dataset_new (NN_TASK_CLASSIFICATION, nn_shape_1d (in), n_samples, 10, TRUE,
+                                  NULL);
+  NnNetwork *a = nn_network_new (spec, nn_shape_1d (in), NULL);
+  NnNetwork *b = nn_network_new (spec, nn_shape_1d (in), NULL);
+  NnOptimConfig c = nn_optim_config_default (NN_OPTIM_ADAM);
+  NnOptimizer *opt_a, *opt_b;
+  size_t n_params = nn_network_get_n_params (a);
+  g_autofree float *x = g_new (float, n * in), *g = g_new (float, n * 10);
+  guint32 rows[64];
+  unsigned split;
+  NnRng rng;
+
+  /* the first product is shared out and the step too */
+  g_assert_cmpfloat ((double) n * 96 * in, >=, NN_SGEMM_SMALL);
+  g_assert_cmpuint (n_params, >=, 65536);
+  nn_team_set_threads (2);
+  nn_rng_init (&rng, 9, 0);
+  for (size_t k = 0; k < (size_t) n_samples * in; k++)
+    ds->bytes[k] = (guint8) nn_rng_below (&rng, 256);
+  nn_network_init (a, NN_INIT_HE, 4);
+  nn_network_init (b, NN_INIT_HE, 4);
+  opt_a = nn_optimizer_new (&c, n_params, NULL);
+  opt_b = nn_optimizer_new (&c, n_params, NULL);
+  split = nn_team_get_n_split ();
+  for (int step = 0; step < 4; step++)
+    {
+      const float *ya, *yb;
+
+      for (int i = 0; i < n; i++)
+        rows[i] = nn_rng_below (&rng, n_samples);
+      fill (g, n * 10, &rng);
+      nn_dataset_gather (ds, rows, n, x, NULL, NULL);
+      ya = nn_network_forward (a, x, n, TRUE, NULL);
+      yb = nn_network_forward_rows (b, ds, rows, n, TRUE, NULL);
+      g_assert_cmpmem (ya, sizeof (float) * n * 10, yb, sizeof (float) * n * 10);
+      nn_network_backward (a, g, n, NULL);
+      nn_network_backward (b, g, n, NULL);
+      nn_optimizer_step (opt_a, nn_network_get_params (a), nn_network_get_grads (a));
+      nn_optimizer_step (opt_b, nn_network_get_params (b), nn_network_get_grads (b));
+      g_assert_cmpmem (nn_network_get_params (a), sizeof (float) * n_params,
+                       nn_network_get_params (b), sizeof (float) * n_params);
+    }
+  /* per step: the gather, two products on each side and two steps */
+  g_assert_cmpuint (nn_team_get_n_split (), ==, split + 4 * 7);
+  nn_team_set_threads (0);
+  nn_optimizer_free (opt_a);
+  nn_optimizer_free (opt_b);
+  nn_network_free (a);
+  nn_network_free (b);
+  nn_dataset_free (ds);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -404,5 +497,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/spec/edit", test_spec_edit);
   g_test_add_func ("/engine/init/schemes", test_init_schemes);
   g_test_add_func ("/engine/network/fused-sgd", test_fused_sgd_matches_step);
+  g_test_add_func ("/engine/network/forward-rows", test_forward_rows);
   return g_test_run ();
 }
