@@ -143,7 +143,7 @@ static const GOptionEntry options[] = {
   { "bench-dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
     "The dataset for --bench-responsiveness (mnist)", "NAME" },
   { "bench-threads", 0, 0, G_OPTION_ARG_INT, NULL,
-    "BLAS threads for --bench-responsiveness (1; 0 is the library's choice)", "N" },
+    "Engine threads for --bench-responsiveness (1)", "N" },
   { "bench-epochs", 0, 0, G_OPTION_ARG_INT, NULL,
     "Epochs for --bench-responsiveness (1)", "N" },
   { NULL }
