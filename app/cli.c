@@ -16,6 +16,7 @@
 #include "nn-presets.h"
 #include "nn-train.h"
 
+#include <cblas.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <math.h>
@@ -594,8 +595,9 @@ cmd_bench (void)
   st.batch = batch;
   st.n_batches = (data->n_train + batch - 1) / batch;
   st.floor_seconds = G_MAXDOUBLE;
-  g_printerr ("Training dense:128,relu,dense:64,relu,dense:10 on %s, batch %d, SGD, BLAS threads %d\n",
-              data->title, batch, nn_trainer_get_threads (trainer));
+  g_printerr ("Training dense:128,relu,dense:64,relu,dense:10 on %s, batch %d, SGD, "
+              "%d thread(s), OpenBLAS %s kernels\n",
+              data->title, batch, nn_trainer_get_threads (trainer), openblas_get_corename ());
   if (!nn_trainer_run (trainer, &cb, &st, &error))
     {
       nn_trainer_free (trainer);

@@ -16,6 +16,10 @@ best_epoch () {
        END { print best + 0 }'
 }
 
+# All three use OpenBLAS, whose kernels follow OPENBLAS_CORETYPE when it is
+# set (this workplace's machines set it to Haswell; unset, OpenBLAS picks
+# the AVX-512 Cooperlake kernels on their CPUs).
+echo "== OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(not set)}"
 echo "== backprop-cli bench (best of $epochs epochs)"
 ours=$("$cli" bench --data-dir "$data" --epochs $epochs)
 echo "$ours"
