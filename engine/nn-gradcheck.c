@@ -69,6 +69,13 @@ numeric_derivative (NnNetwork *net, const float *x, const float *r, int n, guint
 double
 nn_grad_check_network (const NnNetSpec *spec, NnShape in, int n, guint64 seed)
 {
+  return nn_grad_check_network_scaled (spec, in, n, seed, 1.0);
+}
+
+double
+nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 seed,
+                              double grad_scale)
+{
   NnNetwork *net = nn_network_new (spec, in, NULL);
   size_t in_size, out_size, n_params;
   float *x, *r, *dx, *grads, *params;
@@ -106,14 +113,14 @@ nn_grad_check_network (const NnNetSpec *spec, NnShape in, int n, guint64 seed)
       double numeric;
 
       if (numeric_derivative (net, x, r, n, seed, &params[k], &numeric))
-        acc_add (&acc, grads[k], numeric);
+        acc_add (&acc, grad_scale * grads[k], numeric);
     }
   for (size_t k = 0; k < (size_t) n * in_size; k++)
     {
       double numeric;
 
       if (numeric_derivative (net, x, r, n, seed, &x[k], &numeric))
-        acc_add (&acc, dx[k], numeric);
+        acc_add (&acc, grad_scale * dx[k], numeric);
     }
 
   g_free (x);

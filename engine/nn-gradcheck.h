@@ -17,6 +17,10 @@ G_BEGIN_DECLS
  * the input. Dropout draws the same mask for every evaluation. Returns a
  * negative number if the network cannot be built. */
 double nn_grad_check_network (const NnNetSpec *spec, NnShape in, int n, guint64 seed);
+/* The same with the analytic gradient multiplied by @grad_scale before the
+ * comparison: a fault put in on purpose, to show what the check catches. */
+double nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 seed,
+                                     double grad_scale);
 
 /* A loss on random outputs (n, dim): the gradient with respect to them.
  * Probabilities (for nll/bce) are drawn strictly inside (0, 1). */

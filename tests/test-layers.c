@@ -211,6 +211,23 @@ test_grad_check_values_and_errors (void)
   g_assert_cmpfloat (nn_grad_check_network (spec, nn_shape_1d (0), 3, 1), <, 0.0);
 }
 
+/* The check catches a backward pass that is 5 % off, or one that has the
+ * sign wrong: the relative error is about half the fault, far above the
+ * 1e-3 a correct pass gets. */
+static void
+test_grad_check_catches_faults (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:5,tanh,dense:4,softmax", NULL);
+  double good = nn_grad_check_network_scaled (spec, nn_shape_1d (6), 4, 2, 1.0);
+  double off = nn_grad_check_network_scaled (spec, nn_shape_1d (6), 4, 2, 1.05);
+  double flipped = nn_grad_check_network_scaled (spec, nn_shape_1d (6), 4, 2, -1.0);
+
+  g_assert_cmpfloat (good, <, 1e-3);
+  g_assert_cmpfloat (off, >, 0.02);
+  g_assert_cmpfloat (off, <, 0.03);
+  g_assert_cmpfloat (flipped, >, 0.99);
+}
+
 static void
 test_relu_forward_values (void)
 {
@@ -491,6 +508,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/dropout/modes", test_dropout_modes);
   g_test_add_func ("/engine/network/grad-check", test_grad_composed);
   g_test_add_func ("/engine/network/grad-check-errors", test_grad_check_values_and_errors);
+  g_test_add_func ("/engine/network/grad-check-faults", test_grad_check_catches_faults);
   g_test_add_func ("/engine/spec/parse", test_spec_parse_and_print);
   g_test_add_func ("/engine/spec/errors", test_spec_errors);
   g_test_add_func ("/engine/spec/check", test_spec_check);
