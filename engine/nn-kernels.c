@@ -21,9 +21,9 @@
  * the dense layer that means by rows of W in both the forward product
  * (columns of out) and the weight product (rows of dW), so each core keeps
  * touching the same part of the weights and they stay in its cache. On
- * the 2 cores measured here (a cache line takes 130-240 ns to cross
- * between them) this gave 165 us against OpenBLAS's own threads' 204 us
- * for an MNIST MLP's first-layer forward and weight products at batch 64.
+ * the 2 cores measured here (a cache line's round trip between them takes
+ * 130-480 ns) this gave 165 us against OpenBLAS's own threads' 204 us for
+ * an MNIST MLP's first-layer forward and weight products at batch 64.
  *
  * A fresh input batch would still have to cross to every core that reads
  * it (200 KB for MNIST at batch 64, 30 us here), so an input can be given
