@@ -7,6 +7,7 @@
  * for what this is not).
  */
 #include "nn-graph.h"
+#include "nn-kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -300,19 +301,6 @@ bcast (const Node *n, int r, int c)
   return (size_t) (n->rows == 1 ? 0 : r) * n->cols + c;
 }
 
-static float
-sigmoid (float x)
-{
-  /* exp of a large positive number overflows; use the form whose exp is <= 1. */
-  if (x >= 0.0f)
-    return 1.0f / (1.0f + expf (-x));
-  else
-    {
-      float e = expf (x);
-      return e / (1.0f + e);
-    }
-}
-
 static void
 forward_node (NnGraph *g, Node *n)
 {
@@ -349,8 +337,7 @@ forward_node (NnGraph *g, Node *n)
       break;
 
     case OP_SIGMOID:
-      for (size_t k = 0; k < node_size (n); k++)
-        n->value[k] = sigmoid (a->value[k]);
+      nn_sigmoid_forward (n->value, a->value, node_size (n));
       break;
 
     case OP_SOFTMAX_CROSS_ENTROPY:
@@ -493,7 +480,7 @@ nn_graph_get_n_nodes (const NnGraph *g)
 gboolean
 nn_graph_get_shape (const NnGraph *g, int node, int *rows, int *cols)
 {
-  if (node < 0 || (guint) node >= g->nodes->len)
+  if (!check_node (g, node, NULL))
     return FALSE;
   if (rows != NULL)
     *rows = node_at (g, node)->rows;
@@ -505,7 +492,7 @@ nn_graph_get_shape (const NnGraph *g, int node, int *rows, int *cols)
 const float *
 nn_graph_value (const NnGraph *g, int node)
 {
-  if (node < 0 || (guint) node >= g->nodes->len)
+  if (!check_node (g, node, NULL))
     return NULL;
   return node_at (g, node)->value;
 }
@@ -513,7 +500,7 @@ nn_graph_value (const NnGraph *g, int node)
 const float *
 nn_graph_grad (const NnGraph *g, int node)
 {
-  if (node < 0 || (guint) node >= g->nodes->len)
+  if (!check_node (g, node, NULL))
     return NULL;
   return node_at (g, node)->grad;
 }

@@ -299,6 +299,13 @@ nn_sgemm_replicated (bool trans_a, bool trans_b, int m, int n, int k, float alph
     nn_team_run (parts, product_part, &p);
 }
 
+static void
+shared_parts (const float **reps, const float *x, int parts)
+{
+  for (int i = 0; i < parts; i++)
+    reps[i] = x;
+}
+
 void
 nn_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta,
@@ -307,11 +314,8 @@ nn_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha,
   const float *as[NN_MAX_TEAM], *bs[NN_MAX_TEAM];
   int parts = nn_sgemm_parts (m, n, k);
 
-  for (int i = 0; i < parts; i++)
-    {
-      as[i] = a;
-      bs[i] = b;
-    }
+  shared_parts (as, a, parts);
+  shared_parts (bs, b, parts);
   nn_sgemm_replicated (trans_a, trans_b, m, n, k, alpha, as, lda, bs, ldb, beta, c, ldc, parts);
 }
 
@@ -325,13 +329,6 @@ input_parts (const float **reps, const float *const *in, int n_in, int m, int n,
   for (int i = 0; i < parts; i++)
     reps[i] = in[n_in > 1 ? i : 0];
   return parts;
-}
-
-static void
-shared_parts (const float **reps, const float *x, int parts)
-{
-  for (int i = 0; i < parts; i++)
-    reps[i] = x;
 }
 
 static void
@@ -417,14 +414,6 @@ nn_dense_backward_sgd_replicated (float *din, float *w, float *b, const float *d
 }
 
 void
-nn_dense_backward_sgd (float *din, float *w, float *b, const float *dout,
-                       const float *in, int n, int in_dim, int out_dim,
-                       float lr, float weight_decay)
-{
-  nn_dense_backward_sgd_replicated (din, w, b, dout, &in, 1, n, in_dim, out_dim, lr, weight_decay);
-}
-
-void
 nn_relu_forward (float *y, const float *x, size_t m)
 {
   /* Selects, not fmaxf or products, so GCC vectorises them at -O3. */
@@ -463,16 +452,7 @@ void
 nn_sigmoid_forward (float *y, const float *x, size_t m)
 {
   for (size_t i = 0; i < m; i++)
-    {
-      /* Two branches so exp never overflows. */
-      if (x[i] >= 0.0f)
-        y[i] = 1.0f / (1.0f + expf (-x[i]));
-      else
-        {
-          float e = expf (x[i]);
-          y[i] = e / (1.0f + e);
-        }
-    }
+    y[i] = nn_sigmoid (x[i]);
 }
 
 void

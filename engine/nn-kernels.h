@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -53,15 +54,11 @@ void nn_dense_backward     (float *din, float *dw, float *db, const float *dout,
 void nn_ref_dense_backward (float *din, float *dw, float *db, const float *dout,
                             const float *in, const float *w, int n, int in_dim, int out_dim);
 
-/* The same backward with an SGD step folded in: din (n,in_dim) from the old
- * w (skipped when NULL), then w = (1 - lr wd) w - lr dout^T in and
- * b = (1 - lr wd) b - lr colsum(dout), in place. */
-void nn_dense_backward_sgd (float *din, float *w, float *b, const float *dout,
-                            const float *in, int n, int in_dim, int out_dim,
-                            float lr, float weight_decay);
-
 /* The dense kernels with their input given as n_in replicas (1: one shared
- * copy; otherwise as many as nn_sgemm_parts() gives for the products). */
+ * copy; otherwise as many as nn_sgemm_parts() gives for the products).
+ * backward_sgd is the backward with an SGD step folded in: din (n,in_dim)
+ * from the old w (skipped when NULL), then w = (1 - lr wd) w - lr dout^T in
+ * and b = (1 - lr wd) b - lr colsum(dout), in place. */
 void nn_dense_forward_replicated      (float *out, const float *const *in, int n_in,
                                        const float *w, const float *b,
                                        int n, int in_dim, int out_dim);
@@ -71,6 +68,18 @@ void nn_dense_backward_replicated     (float *din, float *dw, float *db, const f
 void nn_dense_backward_sgd_replicated (float *din, float *w, float *b, const float *dout,
                                        const float *const *in, int n_in, int n, int in_dim,
                                        int out_dim, float lr, float weight_decay);
+
+/* 1 / (1 + e^-x), in the form whose exponential cannot overflow. */
+static inline float
+nn_sigmoid (float x)
+{
+  float e;
+
+  if (x >= 0.0f)
+    return 1.0f / (1.0f + expf (-x));
+  e = expf (x);
+  return e / (1.0f + e);
+}
 
 /* Elementwise activations over m values; backward writes din from dout and
  * the forward's input x or output y, whichever the derivative needs. */

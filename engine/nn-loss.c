@@ -1,5 +1,6 @@
 /* nn-loss.c: losses and their gradients (see nn-loss.h for reductions). */
 #include "nn-loss.h"
+#include "nn-kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -181,8 +182,7 @@ nn_loss_bce_logits (float *dout, const float *logits, const float *target, int n
       total += fmaxf (z, 0.0f) - z * t + log1p (exp (-fabs ((double) z)));
       if (dout != NULL)
         {
-          float s = z >= 0.0f ? 1.0f / (1.0f + expf (-z)) : expf (z) / (1.0f + expf (z));
-          dout[k] = (s - t) / m;
+          dout[k] = (nn_sigmoid (z) - t) / m;
         }
     }
   return (float) (total / m);
