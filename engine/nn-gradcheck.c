@@ -140,7 +140,7 @@ nn_grad_check_loss (NnLossKind kind, gboolean probabilities, gboolean classifica
   gint32 *labels = g_new (gint32, n);
   NnRng rng;
   Acc acc = { 0 };
-  double eps = probabilities ? 1e-3 : GC_EPS;
+  double eps = GC_EPS;
 
   nn_rng_init (&rng, seed, 2);
   for (int i = 0; i < n; i++)

@@ -17,8 +17,7 @@ typedef struct
   NnLayerInfo  info;
   size_t       in_size, out_size;
   size_t       offset;   /* of the weight in the parameter block; bias follows */
-  float       *out;      /* (capacity, out_size), or an alias of the input */
-  gboolean     owns_out;
+  float       *out;      /* (capacity, out_size); flatten: an alias of its input */
   float       *mask;     /* dropout: (capacity, out_size) */
 } Layer;
 
@@ -78,13 +77,8 @@ nn_network_new (const NnNetSpec *spec, NnShape in, GError **error)
   NnLayerInfo *infos = NULL;
   size_t offset = 0;
 
-  if (spec == NULL || spec->n_layers == 0)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                   "The network has no layers; add at least one Dense layer");
-      return NULL;
-    }
-  infos = g_new0 (NnLayerInfo, spec->n_layers);
+  /* nn_net_spec_check() reports a missing or empty spec. */
+  infos = g_new0 (NnLayerInfo, spec != NULL ? spec->n_layers : 0);
   if (!nn_net_spec_check (spec, in, 0, infos, NULL, error))
     goto fail;
 
@@ -130,11 +124,10 @@ free_buffers (NnNetwork *net)
 {
   for (int i = 0; i < net->n_layers; i++)
     {
-      if (net->layers[i].owns_out)
+      if (net->layers[i].spec.kind != NN_LAYER_FLATTEN)
         g_free (net->layers[i].out);
       g_clear_pointer (&net->layers[i].mask, g_free);
       net->layers[i].out = NULL;
-      net->layers[i].owns_out = FALSE;
     }
   g_clear_pointer (&net->gbuf[0], g_free);
   g_clear_pointer (&net->gbuf[1], g_free);
@@ -172,7 +165,6 @@ ensure_capacity (NnNetwork *net, int n)
       if (l->spec.kind == NN_LAYER_FLATTEN)
         continue;
       l->out = g_try_new (float, (size_t) n * l->out_size);
-      l->owns_out = TRUE;
       if (l->out == NULL)
         return FALSE;
       if (l->spec.kind == NN_LAYER_DROPOUT)

@@ -4,7 +4,6 @@
 #include "nn-kernels.h"
 
 #include <math.h>
-#include <string.h>
 
 struct _NnOptimizer
 {
@@ -127,16 +126,6 @@ nn_optimizer_free (NnOptimizer *opt)
   g_free (opt->m);
   g_free (opt->v);
   g_free (opt);
-}
-
-void
-nn_optimizer_reset (NnOptimizer *opt)
-{
-  opt->t = 0;
-  if (opt->m)
-    memset (opt->m, 0, sizeof (float) * opt->n);
-  if (opt->v)
-    memset (opt->v, 0, sizeof (float) * opt->n);
 }
 
 void

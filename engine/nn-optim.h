@@ -42,7 +42,6 @@ typedef struct _NnOptimizer NnOptimizer;
 
 NnOptimizer  *nn_optimizer_new    (const NnOptimConfig *config, size_t n_params, GError **error);
 void          nn_optimizer_free   (NnOptimizer *opt);
-void          nn_optimizer_reset  (NnOptimizer *opt);
 void          nn_optimizer_set_lr (NnOptimizer *opt, float lr);
 float         nn_optimizer_get_lr (const NnOptimizer *opt);
 guint64       nn_optimizer_get_t  (const NnOptimizer *opt);   /* steps taken */

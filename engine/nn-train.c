@@ -22,7 +22,7 @@ struct _NnTrainer
   NnOptimizer   *opt;
   NnRng          dropout_rng;
   gboolean       probabilities;   /* the loss reads probabilities, not logits */
-  size_t         in_size, out_size;
+  size_t         out_size;
 
   /* Position */
   int            epoch;           /* epochs finished */
@@ -313,7 +313,6 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
     goto fail;
   nn_rng_init (&t->dropout_rng, config->seed, 0xd40d);
   t->probabilities = nn_loss_takes_probabilities (config->loss, last_kind (t->net));
-  t->in_size = nn_network_get_in_size (t->net);
   t->out_size = nn_network_get_out_size (t->net);
   t->n_batches = (data->n_train + config->batch_size - 1) / config->batch_size;
   t->order = g_new (guint32, data->n_train);
