@@ -414,15 +414,18 @@ nn_net_spec_equal (const NnNetSpec *a, const NnNetSpec *b)
 
 gboolean
 nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
-                   NnLayerInfo *infos, int *bad_layer, GError **error)
+                   NnLayerInfo *infos, int *n_fit, int *bad_layer, GError **error)
 {
   NnShape shape = in;
   size_t total = 0;
-  int bad_dummy;
+  int bad_dummy, fit_dummy;
 
   if (bad_layer == NULL)
     bad_layer = &bad_dummy;
+  if (n_fit == NULL)
+    n_fit = &fit_dummy;
   *bad_layer = -1;
+  *n_fit = 0;
 
   if (spec == NULL || spec->n_layers == 0)
     {
@@ -436,6 +439,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
       NnLayerInfo info;
       g_autoptr(GError) local = NULL;
 
+      *n_fit = i;
       if (!nn_layer_infer (&spec->layers[i], shape, &info, &local))
         {
           *bad_layer = i;
@@ -455,6 +459,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
         }
       shape = info.out;
     }
+  *n_fit = spec->n_layers;
 
   /* Only a network meant for data must have something to learn; a lone
    * activation is still a valid network for checks and teaching. */

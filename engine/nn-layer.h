@@ -73,11 +73,14 @@ gboolean     nn_net_spec_equal       (const NnNetSpec *a, const NnNetSpec *b);
 
 /* Checks @spec against data of per-sample shape @in with @n_outputs outputs
  * (classes or regression targets). Fills @infos (n_layers entries, may be
- * NULL) as far as the layers fit. On failure sets @bad_layer to the offending
- * layer's index (or -1 when the network as a whole is at fault, e.g. empty)
- * and @error to one sentence a user understands. */
+ * NULL) as far as the layers fit, and sets @n_fit (may be NULL) to how many
+ * do: all of them when only the network as a whole is at fault (nothing to
+ * learn, the wrong number of outputs). On failure sets @bad_layer to the
+ * offending layer's index (or -1 when the network as a whole is at fault,
+ * e.g. empty) and @error to one sentence a user understands. */
 gboolean     nn_net_spec_check       (const NnNetSpec *spec, NnShape in, int n_outputs,
-                                      NnLayerInfo *infos, int *bad_layer, GError **error);
+                                      NnLayerInfo *infos, int *n_fit, int *bad_layer,
+                                      GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnNetSpec, nn_net_spec_free)
 

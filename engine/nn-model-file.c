@@ -915,7 +915,7 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
       goto fail;
     }
   infos = g_new0 (NnLayerInfo, spec->n_layers);
-  if (!nn_net_spec_check (spec, meta->in_shape, 0, infos, NULL, &local))
+  if (!nn_net_spec_check (spec, meta->in_shape, 0, infos, NULL, NULL, &local))
     {
       CORRUPT ("%s is corrupt: its network “%s” does not fit its input shape (%s).", path,
                meta->spec, local->message);

@@ -79,7 +79,7 @@ nn_network_new (const NnNetSpec *spec, NnShape in, GError **error)
 
   /* nn_net_spec_check() reports a missing or empty spec. */
   infos = g_new0 (NnLayerInfo, spec != NULL ? spec->n_layers : 0);
-  if (!nn_net_spec_check (spec, in, 0, infos, NULL, error))
+  if (!nn_net_spec_check (spec, in, 0, infos, NULL, NULL, error))
     goto fail;
 
   net = g_new0 (NnNetwork, 1);

@@ -288,7 +288,7 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
                    nn_loss_label (config->loss), data->name);
       return NULL;
     }
-  if (!nn_net_spec_check (spec, train->shape, n_outputs, NULL, &bad_layer, &local))
+  if (!nn_net_spec_check (spec, train->shape, n_outputs, NULL, NULL, &bad_layer, &local))
     {
       if (bad_layer >= 0)
         g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "Layer %d (%s): %s", bad_layer + 1,

@@ -308,7 +308,7 @@ static void
 test_spec_check (void)
 {
   NnLayerInfo infos[8];
-  int bad = 99;
+  int bad = 99, fit = 99;
   g_autoptr(GError) error = NULL;
   g_autoptr(NnNetSpec) mlp = nn_net_spec_parse ("dense:128,relu,dense:64,relu,dense:10", NULL);
   g_autoptr(NnNetSpec) wrong_out = nn_net_spec_parse ("dense:128,relu,dense:7", NULL);
@@ -316,28 +316,32 @@ test_spec_check (void)
   g_autoptr(NnNetSpec) no_params = nn_net_spec_parse ("relu", NULL);
   g_autoptr(NnNetSpec) huge = nn_net_spec_parse ("dense:1000000,dense:100000", NULL);
 
-  g_assert_true (nn_net_spec_check (mlp, nn_shape_3d (1, 28, 28), 10, infos, &bad, &error));
+  g_assert_true (nn_net_spec_check (mlp, nn_shape_3d (1, 28, 28), 10, infos, &fit, &bad, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (infos[0].n_params, ==, 784 * 128 + 128);
   g_assert_cmpuint (infos[2].n_params, ==, 128 * 64 + 64);
   g_assert_cmpuint (nn_shape_size (infos[4].out), ==, 10);
+  g_assert_cmpint (fit, ==, 5);
 
-  g_assert_false (nn_net_spec_check (wrong_out, nn_shape_1d (2), 2, infos, &bad, &error));
+  g_assert_false (nn_net_spec_check (wrong_out, nn_shape_1d (2), 2, infos, &fit, &bad, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
   g_assert_cmpint (bad, ==, 2);
+  g_assert_cmpint (fit, ==, 3);  /* every layer fits; the network's end does not */
   g_assert_nonnull (strstr (error->message, "7 outputs"));
   g_clear_error (&error);
 
-  g_assert_false (nn_net_spec_check (empty, nn_shape_1d (2), 2, NULL, &bad, &error));
+  g_assert_false (nn_net_spec_check (empty, nn_shape_1d (2), 2, NULL, NULL, &bad, &error));
   g_assert_cmpint (bad, ==, -1);
   g_clear_error (&error);
 
-  g_assert_false (nn_net_spec_check (no_params, nn_shape_1d (2), 2, NULL, &bad, &error));
+  g_assert_false (nn_net_spec_check (no_params, nn_shape_1d (2), 2, NULL, &fit, &bad, &error));
+  g_assert_cmpint (fit, ==, 1);
   g_clear_error (&error);
 
-  g_assert_false (nn_net_spec_check (huge, nn_shape_1d (784), 0, NULL, &bad, &error));
+  g_assert_false (nn_net_spec_check (huge, nn_shape_1d (784), 0, NULL, &fit, &bad, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
   g_assert_cmpint (bad, ==, 0);
+  g_assert_cmpint (fit, ==, 0);
 }
 
 static void

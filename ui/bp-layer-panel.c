@@ -17,7 +17,6 @@ struct _BpLayerPanel
   GtkWidget      parent_instance;
 
   /* Template widgets */
-  GtkMenuButton *add_button;
   GtkLabel      *input_label;
   GtkListBox    *list_box;
   GtkMenuButton *preset_button;
@@ -369,7 +368,7 @@ sync_rows (BpLayerPanel *self)
   gboolean same_kinds = TRUE;
   gboolean valid;
   int bad = -1, n_rows = 0, selected;
-  int known;
+  int known = 0;  /* layers with a known shape */
   size_t n_params = 0;
 
   selected = bp_layer_panel_get_selected (self);
@@ -391,18 +390,13 @@ sync_rows (BpLayerPanel *self)
     }
 
   if (self->n_outputs > 0)
-    valid = nn_net_spec_check (spec, self->in, self->n_outputs, infos, &bad, &error);
+    valid = nn_net_spec_check (spec, self->in, self->n_outputs, infos, &known, &bad, &error);
   else
     {
       valid = FALSE;
       g_set_error_literal (&error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
                            "The dataset is not loaded yet");
     }
-  /* Layers before the bad one (all of them when valid) have known shapes. */
-  known = valid ? spec->n_layers : (bad >= 0 ? bad : (self->n_outputs > 0 ? spec->n_layers : 0));
-  if (!valid && error && error->domain == NN_ERROR && error->code == NN_ERROR_SHAPE
-      && bad == spec->n_layers - 1 && bad >= 0 && g_str_has_prefix (error->message, "The network ends"))
-    known = spec->n_layers;
 
   for (int i = 0; i < spec->n_layers; i++)
     {
@@ -629,7 +623,6 @@ bp_layer_panel_class_init (BpLayerPanelClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/backprop/Backprop/bp-layer-panel.ui");
-  gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, add_button);
   gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, input_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, list_box);
   gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, preset_button);
