@@ -8,11 +8,9 @@ struct _BpLayerRow
   GtkListBoxRow  parent_instance;
 
   /* Template widgets */
-  GtkImage      *handle;
   GtkLabel      *index_label;
   GtkLabel      *kind_label;
   GtkLabel      *problem_label;
-  GtkButton     *remove_button;
   GtkLabel      *shape_label;
   GtkLabel      *value_caption;
   GtkSpinButton *value_spin;
@@ -54,11 +52,9 @@ bp_layer_row_class_init (BpLayerRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/backprop/Backprop/bp-layer-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, BpLayerRow, handle);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, index_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, kind_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, problem_label);
-  gtk_widget_class_bind_template_child (widget_class, BpLayerRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, shape_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, value_caption);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, value_spin);
@@ -159,8 +155,8 @@ bp_layer_row_get_kind (BpLayerRow *self)
   return self->kind;
 }
 
-static char *
-format_count (size_t n)
+char *
+_bp_format_count (size_t n)
 {
   /* Thousands separated by thin spaces: readable in any locale. */
   g_autofree char *digits = g_strdup_printf ("%zu", n);
@@ -184,7 +180,7 @@ bp_layer_row_set_info (BpLayerRow *self, const NnLayerInfo *info, const char *pr
   if (info != NULL)
     {
       g_autofree char *shape = nn_shape_to_string (info->out);
-      g_autofree char *params = format_count (info->n_params);
+      g_autofree char *params = _bp_format_count (info->n_params);
       g_autofree char *text = NULL;
 
       if (info->n_params > 0)
@@ -202,10 +198,4 @@ bp_layer_row_set_info (BpLayerRow *self, const NnLayerInfo *info, const char *pr
     gtk_widget_add_css_class (GTK_WIDGET (self), "bad-layer");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "bad-layer");
-}
-
-char *
-_bp_format_count (size_t n)
-{
-  return format_count (n);
 }

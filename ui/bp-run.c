@@ -41,7 +41,6 @@ struct _BpRun
   GThread         *thread;
 
   /* Main thread only */
-  guint            run_id;
   BpRunState       state;
 
   /* Worker thread only */
@@ -73,12 +72,11 @@ static guint signals[N_SIGNALS];
 /* ---- BpRunUpdate ------------------------------------------------------- */
 
 static BpRunUpdate *
-bp_run_update_new (guint run_id)
+bp_run_update_new (void)
 {
   BpRunUpdate *update = g_new0 (BpRunUpdate, 1);
 
   g_atomic_ref_count_init (&update->ref_count);
-  update->run_id = run_id;
   update->test_accuracy = -1.0f;
   update->remaining = -1.0;
   for (int i = 0; i < BP_N_CURVES; i++)
@@ -143,7 +141,7 @@ static BpRunUpdate *
 pending_locked (BpRun *self)
 {
   if (self->pending == NULL)
-    self->pending = bp_run_update_new (self->run_id);
+    self->pending = bp_run_update_new ();
   return self->pending;
 }
 
@@ -226,10 +224,7 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   p->batch = r->batch + 1;
   p->n_batches = r->n_batches;
   p->epochs = g_atomic_int_get (&self->epochs);
-  p->step = r->step;
   p->elapsed = r->elapsed;
-  p->loss = r->loss;
-  p->accuracy = r->accuracy;
   p->samples_per_second = self->rate > 0.0 ? self->rate : self->rate_provisional;
   total = (guint64) p->epochs * r->n_batches;
   p->remaining = total > r->step && r->step > 0 ? r->elapsed / r->step * (total - r->step) : 0.0;
@@ -237,9 +232,9 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   g_mutex_unlock (&self->lock);
 
   if (data->n_train <= SMALL_DATASET && r->batch + 1 < r->n_batches
-      && nn_now () - self->last_inspect >= INSPECT_INTERVAL)
+      && now - self->last_inspect >= INSPECT_INTERVAL)
     {
-      self->last_inspect = nn_now ();
+      self->last_inspect = now;
       publish_inspect (self, bp_inspect_state_compute (trainer, NULL, r->epoch, r->step));
     }
 }
@@ -250,7 +245,7 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
   BpRun *self = user_data;
   NnData *data = nn_trainer_get_data (trainer);
   gboolean classification = data->train->task == NN_TASK_CLASSIFICATION;
-  double x = r->epoch + 1;
+  double x = r->epoch + 1, now;
   BpRunUpdate *p;
 
   g_mutex_lock (&self->lock);
@@ -281,10 +276,11 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 
   /* Every epoch end refreshes the views, except that epochs of a few
    * milliseconds (XOR is one batch) refresh a few times a second. */
-  if (nn_now () - self->last_inspect >= INSPECT_INTERVAL || r->epoch + 1 >= r->epochs
+  now = nn_now ();
+  if (now - self->last_inspect >= INSPECT_INTERVAL || r->epoch + 1 >= r->epochs
       || data->n_train > SMALL_DATASET)
     {
-      self->last_inspect = nn_now ();
+      self->last_inspect = now;
       publish_inspect (self, bp_inspect_state_compute (trainer, r->test, r->epoch + 1,
                                                        nn_trainer_get_epoch (trainer)));
     }
@@ -310,6 +306,7 @@ run_thread (gpointer user_data)
   static const NnTrainCallbacks callbacks = { on_batch_done, on_epoch_done, on_paused };
   g_autoptr(GError) error = NULL;
   BpRunUpdate *p;
+  double span;
   gboolean ok;
 
 #ifdef __linux__
@@ -329,8 +326,9 @@ run_thread (gpointer user_data)
   g_mutex_lock (&self->lock);
   p = pending_locked (self);
   p->finished = TRUE;
-  if (self->rate <= 0.0 && self->rate_start >= 0 && nn_now () - self->rate_start >= RATE_MIN_SPAN)
-    p->samples_per_second = self->rate_samples / (nn_now () - self->rate_start);
+  span = self->rate_start >= 0 ? nn_now () - self->rate_start : 0.0;
+  if (self->rate <= 0.0 && self->rate_start >= 0 && span >= RATE_MIN_SPAN)
+    p->samples_per_second = self->rate_samples / span;
   p->epoch = nn_trainer_get_epoch (self->trainer);
   p->epochs = g_atomic_int_get (&self->epochs);
   if (!ok)
@@ -412,8 +410,7 @@ bp_run_init (BpRun *self)
 }
 
 BpRun *
-bp_run_new (guint run_id, const NnNetSpec *spec, NnData *data, const NnTrainConfig *config,
-            GError **error)
+bp_run_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config, GError **error)
 {
   NnTrainer *trainer;
   BpRun *self;
@@ -423,16 +420,8 @@ bp_run_new (guint run_id, const NnNetSpec *spec, NnData *data, const NnTrainConf
     return NULL;
   self = g_object_new (BP_TYPE_RUN, NULL);
   self->trainer = trainer;
-  self->run_id = run_id;
   self->epochs = config->epochs;
   return self;
-}
-
-guint
-bp_run_get_id (BpRun *self)
-{
-  g_return_val_if_fail (BP_IS_RUN (self), 0);
-  return self->run_id;
 }
 
 BpRunState

@@ -42,13 +42,11 @@ typedef enum
 
 typedef struct
 {
-  guint           run_id;
   BpRunState      state;
   int             epoch;              /* epochs finished */
   int             epochs;
   int             batch;              /* batches done in the current epoch */
   int             n_batches;
-  guint64         step;
   double          elapsed;            /* seconds of training, pauses excluded */
   double          samples_per_second; /* per second of running (wall clock, pauses
                                        * excluded) over the last second or so; over
@@ -58,8 +56,6 @@ typedef struct
                                              * samples per second of batch compute, as
                                              * backprop-cli reports it; 0 otherwise */
   double          remaining;          /* seconds, < 0 when unknown */
-  float           loss;               /* of the latest batch */
-  float           accuracy;
   float           test_accuracy;      /* latest epoch's, < 0 before the first */
   int             test_correct;
   int             test_n;
@@ -81,9 +77,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpRunUpdate, bp_run_update_unref)
 G_DECLARE_FINAL_TYPE (BpRun, bp_run, BP, RUN, GObject)
 
 /* Builds the trainer (the network must fit @data). (transfer full) */
-BpRun      *bp_run_new            (guint run_id, const NnNetSpec *spec, NnData *data,
+BpRun      *bp_run_new            (const NnNetSpec *spec, NnData *data,
                                    const NnTrainConfig *config, GError **error);
-guint       bp_run_get_id         (BpRun *self);
 BpRunState  bp_run_get_state      (BpRun *self);
 NnTrainer  *bp_run_get_trainer    (BpRun *self);   /* borrowed; only while no thread runs */
 gboolean    bp_run_is_alive       (BpRun *self);   /* the worker thread exists */

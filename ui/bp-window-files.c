@@ -221,15 +221,8 @@ on_csv_response_cb (GtkNativeDialog *dialog, int response, BpWindow *self)
   g_object_unref (dialog);
   if (path == NULL)
     {
-      /* Back to the dataset that is still loaded, without loading it again. */
-      for (guint i = 0; i < _bp_n_datasets; i++)
-        if (g_str_equal (_bp_datasets[i].name, self->dataset)
-            || (g_str_equal (_bp_datasets[i].name, "csv") && g_str_has_prefix (self->dataset, "csv:")))
-          {
-            self->updating = TRUE;
-            adw_combo_row_set_selected (self->dataset_row, i);
-            self->updating = FALSE;
-          }
+      /* Back to the dataset that is still loaded. */
+      _bp_window_select_dataset_row (self);
       return;
     }
   name = g_strconcat ("csv:", path, NULL);

@@ -63,7 +63,6 @@ struct _BpWindow
   BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
 
   guint                 series[BP_N_CURVES];
-  guint                 run_id;
   guint                 load_progress_source;
   int                   blas_threads;
   BpRunState            run_state;
@@ -83,6 +82,7 @@ struct _BpWindow
 void _bp_window_toast            (BpWindow *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
 void _bp_window_reset_run        (BpWindow *self);
 void _bp_window_reload           (BpWindow *self);
+void _bp_window_select_dataset_row (BpWindow *self);
 void _bp_window_fill_config      (BpWindow *self, NnTrainConfig *config);
 void _bp_window_choose_csv       (BpWindow *self);
 void _bp_window_choose_data_folder (BpWindow *self, const char *dataset);

@@ -80,6 +80,19 @@ dataset_index (const char *name)
   return -1;
 }
 
+/* Shows self->dataset in the dataset row without loading it again. */
+void
+_bp_window_select_dataset_row (BpWindow *self)
+{
+  int i = dataset_index (self->dataset);
+
+  if (i < 0)
+    return;
+  self->updating = TRUE;
+  adw_combo_row_set_selected (self->dataset_row, i);
+  self->updating = FALSE;
+}
+
 static char *
 format_duration (double seconds)
 {
@@ -217,17 +230,24 @@ set_run_state (BpWindow *self)
   update_actions (self);
 }
 
-/* Throws the current run away: stops and joins its thread, clears the curves
- * and the views. */
-void
-_bp_window_reset_run (BpWindow *self)
+/* Stops and joins the run's thread; its updates no longer reach us. */
+static void
+shutdown_run (BpWindow *self)
 {
   if (self->run)
     {
       g_signal_handlers_disconnect_by_data (self->run, self);
       bp_run_shutdown (self->run);
-      g_clear_object (&self->run);
     }
+}
+
+/* Throws the current run away: stops and joins its thread, clears the curves
+ * and the views. */
+void
+_bp_window_reset_run (BpWindow *self)
+{
+  shutdown_run (self);
+  g_clear_object (&self->run);
   g_clear_error (&self->run_error);
   bp_plot_clear (self->loss_plot);
   bp_plot_clear (self->accuracy_plot);
@@ -299,7 +319,7 @@ static void
 on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
 {
   /* An update posted by a run that was since replaced. */
-  if (run != self->run || u->run_id != self->run_id)
+  if (run != self->run)
     return;
 
   for (int c = 0; c < BP_N_CURVES; c++)
@@ -359,14 +379,12 @@ ensure_run (BpWindow *self)
 
   _bp_window_reset_run (self);
   _bp_window_fill_config (self, &config);
-  run = bp_run_new (self->run_id + 1, bp_layer_panel_get_spec (self->panel), self->data,
-                    &config, &error);
+  run = bp_run_new (bp_layer_panel_get_spec (self->panel), self->data, &config, &error);
   if (run == NULL)
     {
       _bp_window_toast (self, "Could not start training: %s", error->message);
       return FALSE;
     }
-  self->run_id++;
   self->run = run;
   g_signal_connect (run, "update", G_CALLBACK (on_run_update_cb), self);
   return TRUE;
@@ -718,11 +736,19 @@ on_not_found_response_cb (AdwMessageDialog *dialog, const char *response, BpWind
     _bp_window_choose_data_folder (self, g_object_get_data (G_OBJECT (dialog), "dataset"));
 }
 
-/* The rows that only the generated sets use. */
+/* A generated set with a noise level and a sample count: all but XOR,
+ * whose four points are fixed. */
+static gboolean
+has_sample_options (const char *name)
+{
+  return nn_data_is_generated (name) && !g_str_equal (name, "xor");
+}
+
+/* The rows that only those sets use. */
 static void
 show_data_rows (BpWindow *self)
 {
-  gboolean shown = nn_data_is_generated (self->dataset) && dataset_index (self->dataset) > 0;
+  gboolean shown = has_sample_options (self->dataset);
 
   gtk_widget_set_visible (GTK_WIDGET (self->noise_row), shown);
   gtk_widget_set_visible (GTK_WIDGET (self->samples_row), shown);
@@ -776,9 +802,7 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
        * its curves: a bad file or a missing folder costs the user nothing. */
       g_free (self->dataset);
       self->dataset = g_strdup (self->loaded_name);
-      self->updating = TRUE;
-      adw_combo_row_set_selected (self->dataset_row, dataset_index (self->dataset));
-      self->updating = FALSE;
+      _bp_window_select_dataset_row (self);
       show_data_rows (self);
       bp_layer_panel_set_data (self->panel, self->dataset, self->data->train->shape,
                                nn_dataset_n_outputs (self->data->train));
@@ -871,7 +895,7 @@ load_dataset (BpWindow *self)
   nn_data_options_init (&job->opts);
   job->opts.seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
   job->opts.val_fraction = (float) gtk_spin_button_get_value (self->val_spin);
-  if (generated && !g_str_equal (self->dataset, "xor"))
+  if (has_sample_options (self->dataset))
     {
       job->opts.noise = (float) gtk_spin_button_get_value (self->noise_spin);
       job->opts.n_samples = gtk_spin_button_get_value_as_int (self->samples_spin);
@@ -946,11 +970,7 @@ bp_window_close_request (GtkWindow *window)
 
   /* Stop the worker now rather than when the last reference goes. */
   self->closing = TRUE;
-  if (self->run)
-    {
-      g_signal_handlers_disconnect_by_data (self->run, self);
-      bp_run_shutdown (self->run);
-    }
+  shutdown_run (self);
   return GTK_WINDOW_CLASS (bp_window_parent_class)->close_request (window);
 }
 
@@ -975,12 +995,8 @@ bp_window_dispose (GObject *object)
   BpWindow *self = BP_WINDOW (object);
 
   self->closing = TRUE;
-  if (self->run)
-    {
-      g_signal_handlers_disconnect_by_data (self->run, self);
-      bp_run_shutdown (self->run);
-      g_clear_object (&self->run);
-    }
+  shutdown_run (self);
+  g_clear_object (&self->run);
   g_clear_handle_id (&self->load_progress_source, g_source_remove);
   g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), BP_TYPE_WINDOW);
