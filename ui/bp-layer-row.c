@@ -12,7 +12,6 @@ struct _BpLayerRow
   GtkLabel      *kind_label;
   GtkLabel      *problem_label;
   GtkLabel      *shape_label;
-  GtkLabel      *value_caption;
   GtkSpinButton *value_spin;
 
   int            index;
@@ -56,7 +55,6 @@ bp_layer_row_class_init (BpLayerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, kind_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, problem_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, shape_label);
-  gtk_widget_class_bind_template_child (widget_class, BpLayerRow, value_caption);
   gtk_widget_class_bind_template_child (widget_class, BpLayerRow, value_spin);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_value_spin_value_changed_cb);
@@ -88,6 +86,7 @@ void
 bp_layer_row_set_layer (BpLayerRow *self, int index, const NnLayerSpec *layer)
 {
   GtkAdjustment *adj;
+  const char *caption = "";  /* what the value is, for its tooltip and accessible name */
   g_autofree char *number = g_strdup_printf ("%d", index + 1);
   g_autofree char *name = NULL;
 
@@ -102,17 +101,17 @@ bp_layer_row_set_layer (BpLayerRow *self, int index, const NnLayerSpec *layer)
   switch (layer->kind)
     {
     case NN_LAYER_DENSE:
-      gtk_label_set_label (self->value_caption, "Units");
+      caption = "Units";
       gtk_spin_button_set_digits (self->value_spin, 0);
       gtk_adjustment_configure (adj, layer->units, 1, 4096, 1, 16, 0);
       break;
     case NN_LAYER_DROPOUT:
-      gtk_label_set_label (self->value_caption, "Dropout rate");
+      caption = "Dropout rate";
       gtk_spin_button_set_digits (self->value_spin, 2);
       gtk_adjustment_configure (adj, layer->rate, 0, 0.95, 0.05, 0.1, 0);
       break;
     case NN_LAYER_LEAKY_RELU:
-      gtk_label_set_label (self->value_caption, "Slope for negative inputs");
+      caption = "Slope for negative inputs";
       gtk_spin_button_set_digits (self->value_spin, 2);
       gtk_adjustment_configure (adj, layer->slope, 0, 1, 0.01, 0.1, 0);
       break;
@@ -125,19 +124,14 @@ bp_layer_row_set_layer (BpLayerRow *self, int index, const NnLayerSpec *layer)
     default:
       break;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->value_spin),
-                          layer->kind == NN_LAYER_DENSE || layer->kind == NN_LAYER_DROPOUT
-                          || layer->kind == NN_LAYER_LEAKY_RELU);
-  /* The caption costs width the shape line needs; the spin button's
-   * tooltip and accessible name carry it instead. */
-  gtk_widget_set_visible (GTK_WIDGET (self->value_caption), FALSE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->value_spin),
-                               gtk_label_get_label (self->value_caption));
+  gtk_widget_set_visible (GTK_WIDGET (self->value_spin), caption[0] != '\0');
+  /* No caption beside the spin button: it would take the width the shape
+   * line needs. Its tooltip and accessible name say what it is. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->value_spin), caption);
   name = g_strdup_printf ("Layer %d, %s", index + 1, nn_layer_kind_label (layer->kind));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->value_spin),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  gtk_label_get_label (self->value_caption), -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, caption, -1);
   self->updating = FALSE;
 }
 
