@@ -213,10 +213,8 @@ bp_boundary_measure (GtkWidget *widget, GtkOrientation orientation, int for_size
 static void
 bp_boundary_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, "Ag");
-
   GTK_WIDGET_CLASS (bp_boundary_parent_class)->css_changed (widget, change);
-  pango_layout_get_pixel_size (layout, NULL, &BP_BOUNDARY (widget)->line_h);
+  BP_BOUNDARY (widget)->line_h = _bp_view_line_height (widget);
   gtk_widget_queue_draw (widget);
 }
 

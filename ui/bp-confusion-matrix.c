@@ -260,10 +260,10 @@ bp_confusion_matrix_get_cell_center (BpConfusionMatrix *self, int truth, int pre
 static void
 measure_labels (BpConfusionMatrix *self)
 {
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), "Ag");
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   int w;
 
-  pango_layout_get_pixel_size (layout, NULL, &self->line_h);
+  self->line_h = _bp_view_line_height (GTK_WIDGET (self));
   self->label_w = 0;
   for (int t = 0; t < self->k; t++)
     {

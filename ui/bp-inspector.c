@@ -147,7 +147,7 @@ copy_first_dense_weights (BpInspectState *state, NnNetwork *net)
       /* Only a dense first layer has one template per unit. */
       if (spec->layers[l].kind != NN_LAYER_DENSE || !w || shape[0] <= 0 || shape[1] <= 0)
         return;
-      units = MIN (shape[0], 64);
+      units = MIN (shape[0], BP_WEIGHTS_MAX_UNITS);
       state->weights = g_memdup2 (w, sizeof (float) * (size_t) units * shape[1]);
       state->weight_units = units;
       state->weight_in = shape[1];
@@ -260,12 +260,10 @@ struct _BpInspector
   /* Template widgets */
   BpBoundary        *boundary;
   BpConfusionMatrix *confusion_matrix;
-  GtkMenuButton     *export_button;
   BpMisclassified   *misclassified;
   BpPredictionGrid  *prediction_grid;
   AdwViewStack      *stack;
   GtkLabel          *status_label;
-  AdwViewSwitcher   *switcher;
   BpWeights         *weights;
 
   /* Owned */
@@ -490,12 +488,10 @@ bp_inspector_class_init (BpInspectorClass *klass)
                                                "/io/github/backprop/Backprop/bp-inspector.ui");
   gtk_widget_class_bind_template_child (widget_class, BpInspector, boundary);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, confusion_matrix);
-  gtk_widget_class_bind_template_child (widget_class, BpInspector, export_button);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, misclassified);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, prediction_grid);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, stack);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, status_label);
-  gtk_widget_class_bind_template_child (widget_class, BpInspector, switcher);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, weights);
 
   gtk_widget_class_install_action (widget_class, "inspector.export-png", NULL, export_png_action);

@@ -540,10 +540,9 @@ bp_misclassified_init (BpMisclassified *self)
   self->bound = g_ptr_array_new ();
   self->list = g_object_new (BP_TYPE_MISTAKE_LIST, NULL);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->list)));
+  /* Items change only in update_list(), which updates the detail itself. */
   g_signal_connect_swapped (self->selection, "selection-changed",
                             G_CALLBACK (selection_changed_cb), self);
-  g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (selection_changed_cb),
-                            self);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);

@@ -698,26 +698,13 @@ bp_plot_data_changed (BpPlot *self)
 
 /* ---- Drawing ------------------------------------------------------------ */
 
-typedef struct
-{
-  GdkRGBA fg;
-  GdkRGBA bg;        /* only painted by exports */
-  gboolean dark;
-} PlotColors;
-
+/* The views' colours, but on white in a light theme (the export's
+ * background and the readout's backing). */
 static void
-get_colors (BpPlot *self, PlotColors *c)
+get_colors (BpPlot *self, BpViewColors *c)
 {
-#if GTK_CHECK_VERSION (4, 10, 0)
-  gtk_widget_get_color (GTK_WIDGET (self), &c->fg);
-#else
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &c->fg);
-#endif
-  /* Light text means a dark theme; exports get the background to match. */
-  c->dark = (0.299 * c->fg.red + 0.587 * c->fg.green + 0.114 * c->fg.blue) > 0.5;
-  if (c->dark)
-    c->bg = (GdkRGBA) { 0.14, 0.14, 0.14, 1 };
-  else
+  _bp_view_get_colors (GTK_WIDGET (self), c);
+  if (!c->dark)
     c->bg = (GdkRGBA) { 1, 1, 1, 1 };
 }
 
@@ -772,7 +759,7 @@ fill_bands (cairo_t *cr, GArray *bands, GArray *links)
  * stroke every column's zigzag. */
 static void
 plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
-           const PlotColors *c, gboolean fast)
+           const BpViewColors *c, gboolean fast)
 {
   g_autoptr(PangoFontDescription) base = NULL;
   g_autoptr(PangoFontDescription) bold = NULL;
@@ -951,7 +938,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
 /* The readout of the point nearest the pointer, drawn over the cached plot. */
 static void
 plot_draw_readout (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
-                   const PlotColors *c)
+                   const BpViewColors *c)
 {
   if (!g->empty && self->hover && self->hover_series >= 0
       && (guint) self->hover_series < self->series->len)
@@ -1003,7 +990,7 @@ bp_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   g_autoptr (PangoLayout) layout = NULL;
-  PlotColors colors;
+  BpViewColors colors;
   cairo_t *cr;
 
   if (width <= 0 || height <= 0)
@@ -1505,9 +1492,8 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
   cairo_t *cr;
   cairo_status_t status;
   PlotGeom geom = { 0 };
-  PlotColors colors;
+  BpViewColors colors;
   PangoLayout *layout;
-  gboolean ok = TRUE;
 
   g_return_val_if_fail (BP_IS_PLOT (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -1525,12 +1511,8 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
           height = 450;
         }
     }
-  if (width > 16384 || height > 16384)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "An export of %d×%d pixels is too large.", width, height);
-      return FALSE;
-    }
+  if (!_bp_export_size_ok (width, height, error))
+    return FALSE;
 
   switch (format)
     {
@@ -1570,13 +1552,7 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
       cairo_surface_finish (surface);
       status = cairo_surface_status (surface);
     }
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not write “%s”: %s.", path,
-                   cairo_status_to_string (status));
-      ok = FALSE;
-    }
   cairo_surface_destroy (surface);
 
-  return ok;
+  return _bp_export_status_ok (status, path, error);
 }

@@ -19,7 +19,6 @@
 
 typedef struct
 {
-  int              index;   /* into the evaluation */
   cairo_surface_t *image;   /* NULL for non-image data */
   char            *features;
   char            *predicted;
@@ -117,17 +116,8 @@ grid_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, int h
       ty = y + 4;
       if (t->image)
         {
-          double ix = x + (TILE_W - TILE_IMAGE) / 2.0;
-          int iw = cairo_image_surface_get_width (t->image);
-          int ih = cairo_image_surface_get_height (t->image);
-
-          cairo_save (cr);
-          cairo_translate (cr, ix, ty);
-          cairo_scale (cr, (double) TILE_IMAGE / iw, (double) TILE_IMAGE / ih);
-          cairo_set_source_surface (cr, t->image, 0, 0);
-          cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-          cairo_paint (cr);
-          cairo_restore (cr);
+          _bp_paint_surface (cr, t->image, x + (TILE_W - TILE_IMAGE) / 2.0, ty, TILE_IMAGE,
+                             TILE_IMAGE, CAIRO_FILTER_NEAREST);
           ty += TILE_IMAGE + 6;
         }
       else if (t->features)
@@ -180,6 +170,16 @@ bp_prediction_grid_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   _bp_view_snapshot (widget, snapshot, grid_draw);
 }
 
+/* The height of all tiles at @width; only for a grid with tiles. */
+static int
+height_for (BpPredictionGrid *self, int width)
+{
+  int cols = n_columns (width);
+  int rows = (self->tiles->len + cols - 1) / cols;
+
+  return PAD * 2 + rows * (tile_height (self, self->n_images > 0) + TILE_GAP);
+}
+
 static GtkSizeRequestMode
 bp_prediction_grid_get_request_mode (GtkWidget *widget)
 {
@@ -199,14 +199,10 @@ bp_prediction_grid_measure (GtkWidget *widget, GtkOrientation orientation, int f
       *natural = 8 * (TILE_W + TILE_GAP) - TILE_GAP + 2 * PAD;
     }
   else
-    {
-      int cols = n_columns (for_size < 0 ? 8 * (TILE_W + TILE_GAP) + 2 * PAD : for_size);
-      int rows = (self->tiles->len + cols - 1) / cols;
-
-      *minimum = *natural = self->tiles->len == 0
-                              ? 200
-                              : PAD * 2 + rows * (tile_height (self, self->n_images > 0) + TILE_GAP);
-    }
+    *minimum = *natural = self->tiles->len == 0
+                            ? 200
+                            : height_for (self, for_size < 0 ? 8 * (TILE_W + TILE_GAP) + 2 * PAD
+                                                             : for_size);
 }
 
 char *
@@ -302,11 +298,8 @@ pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, BpPredict
 static void
 bp_prediction_grid_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
-  BpPredictionGrid *self = BP_PREDICTION_GRID (widget);
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, "Ag");
-
   GTK_WIDGET_CLASS (bp_prediction_grid_parent_class)->css_changed (widget, change);
-  pango_layout_get_pixel_size (layout, NULL, &self->line_h);
+  BP_PREDICTION_GRID (widget)->line_h = _bp_view_line_height (widget);
   gtk_widget_queue_resize (widget);
 }
 
@@ -406,7 +399,7 @@ bp_prediction_grid_set_samples (BpPredictionGrid *self, BpInspectState *state, c
         {
           int i = indices[j];
           int row = test->rows ? (int) test->rows[i] : i;
-          Tile t = { .index = i };
+          Tile t = { 0 };
 
           if (i < 0 || i >= test->n || row < 0 || row >= ds->n)
             continue;
@@ -491,12 +484,6 @@ bp_prediction_grid_export_png (BpPredictionGrid *self, const char *path, int wid
   if (width <= 0)
     width = MAX (gtk_widget_get_width (GTK_WIDGET (self)), 8 * (TILE_W + TILE_GAP) + 2 * PAD);
   if (height <= 0)
-    {
-      int cols = n_columns (width);
-      int rows = MAX (1, (int) (self->tiles->len + cols - 1) / cols);
-
-      height = self->tiles->len ? PAD * 2 + rows * (tile_height (self, self->n_images > 0) + TILE_GAP)
-                                : 300;
-    }
+    height = self->tiles->len ? height_for (self, width) : 300;
   return _bp_view_export_png (GTK_WIDGET (self), grid_draw, path, width, height, error);
 }

@@ -26,7 +26,6 @@ struct _BpSampleView
   char            *top_names[TOP_K];
   float            top_probs[TOP_K];
   gboolean         top_is_truth[TOP_K];
-  gboolean         correct;
   int              line_h;
 };
 
@@ -50,16 +49,10 @@ sample_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, int
 
   if (self->compact)
     {
+      side = MIN (width, height);
       if (self->image)
-        {
-          side = MIN (width, height);
-          cairo_translate (cr, (width - side) / 2, (height - side) / 2);
-          cairo_scale (cr, side / cairo_image_surface_get_width (self->image),
-                       side / cairo_image_surface_get_height (self->image));
-          cairo_set_source_surface (cr, self->image, 0, 0);
-          cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
-          cairo_paint (cr);
-        }
+        _bp_paint_surface (cr, self->image, (width - side) / 2, (height - side) / 2, side, side,
+                           CAIRO_FILTER_GOOD);
       return;
     }
 
@@ -71,14 +64,7 @@ sample_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, int
   y = 12;
   if (self->image)
     {
-      cairo_save (cr);
-      cairo_translate (cr, x0, y);
-      cairo_scale (cr, side / cairo_image_surface_get_width (self->image),
-                   side / cairo_image_surface_get_height (self->image));
-      cairo_set_source_surface (cr, self->image, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
+      _bp_paint_surface (cr, self->image, x0, y, side, side, CAIRO_FILTER_NEAREST);
       y += side + 10;
     }
   else if (self->features)
@@ -164,10 +150,8 @@ clear_sample (BpSampleView *self)
 static void
 bp_sample_view_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, "Ag");
-
   GTK_WIDGET_CLASS (bp_sample_view_parent_class)->css_changed (widget, change);
-  pango_layout_get_pixel_size (layout, NULL, &BP_SAMPLE_VIEW (widget)->line_h);
+  BP_SAMPLE_VIEW (widget)->line_h = _bp_view_line_height (widget);
 }
 
 static void
@@ -250,7 +234,6 @@ bp_sample_view_set_sample (BpSampleView *self, BpInspectState *state, int index)
     }
   self->truth = _bp_class_name (state->data->class_names, n_classes, truth);
   self->predicted = _bp_class_name (state->data->class_names, n_classes, test->predicted[index]);
-  self->correct = truth == test->predicted[index];
 
   /* Top three by a partial selection: n_out is small (10), no sort needed. */
   {
@@ -277,22 +260,4 @@ bp_sample_view_set_sample (BpSampleView *self, BpInspectState *state, int index)
                            100.0 * (self->n_top ? self->top_probs[0] : 0));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-int
-bp_sample_view_get_index (BpSampleView *self)
-{
-  return self->index;
-}
-
-gboolean
-bp_sample_view_export_png (BpSampleView *self, const char *path, int width, int height,
-                           GError **error)
-{
-  if (width <= 0 || height <= 0)
-    {
-      width = 360;
-      height = 360 + (TOP_K + 2) * (self->line_h + 10);
-    }
-  return _bp_view_export_png (GTK_WIDGET (self), sample_draw, path, width, height, error);
 }

@@ -13,11 +13,8 @@ G_BEGIN_DECLS
 #define BP_TYPE_SAMPLE_VIEW (bp_sample_view_get_type ())
 G_DECLARE_FINAL_TYPE (BpSampleView, bp_sample_view, BP, SAMPLE_VIEW, GtkWidget)
 
-GtkWidget *bp_sample_view_new         (gboolean compact);
+GtkWidget *bp_sample_view_new        (gboolean compact);
 /* Evaluation index @index of @state; -1 or NULL clears it. */
-void       bp_sample_view_set_sample  (BpSampleView *self, BpInspectState *state, int index);
-int        bp_sample_view_get_index   (BpSampleView *self);
-gboolean   bp_sample_view_export_png  (BpSampleView *self, const char *path, int width, int height,
-                                       GError **error);
+void       bp_sample_view_set_sample (BpSampleView *self, BpInspectState *state, int index);
 
 G_END_DECLS

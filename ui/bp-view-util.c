@@ -85,6 +85,54 @@ _bp_draw_focus (cairo_t *cr, const BpViewColors *c, double x, double y, double w
   cairo_restore (cr);
 }
 
+int
+_bp_view_line_height (GtkWidget *widget)
+{
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, "Ag");
+  int height;
+
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  return height;
+}
+
+void
+_bp_paint_surface (cairo_t *cr, cairo_surface_t *surface, double x, double y, double width,
+                   double height, cairo_filter_t filter)
+{
+  cairo_save (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, width / cairo_image_surface_get_width (surface),
+               height / cairo_image_surface_get_height (surface));
+  cairo_set_source_surface (cr, surface, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), filter);
+  cairo_paint (cr);
+  cairo_restore (cr);
+}
+
+gboolean
+_bp_export_size_ok (int width, int height, GError **error)
+{
+  if (width > 16384 || height > 16384)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "An export of %d×%d pixels is too large.", width, height);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_bp_export_status_ok (cairo_status_t status, const char *path, GError **error)
+{
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not write “%s”: %s.", path,
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 _bp_view_snapshot (GtkWidget *view, GtkSnapshot *snapshot, BpViewDrawFunc draw)
 {
@@ -122,12 +170,8 @@ _bp_view_export_png (GtkWidget *view, BpViewDrawFunc draw, const char *path, int
           height = 640;
         }
     }
-  if (width > 16384 || height > 16384)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "An export of %d×%d pixels is too large.", width, height);
-      return FALSE;
-    }
+  if (!_bp_export_size_ok (width, height, error))
+    return FALSE;
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
   cr = cairo_create (surface);
@@ -143,13 +187,7 @@ _bp_view_export_png (GtkWidget *view, BpViewDrawFunc draw, const char *path, int
 
   status = cairo_surface_write_to_png (surface, path);
   cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not write “%s”: %s.", path,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-  return TRUE;
+  return _bp_export_status_ok (status, path, error);
 }
 
 gboolean

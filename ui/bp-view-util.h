@@ -38,6 +38,15 @@ void             _bp_draw_empty        (cairo_t *cr, PangoLayout *layout, const 
                                         int width, int height, const char *message);
 void             _bp_draw_focus        (cairo_t *cr, const BpViewColors *c, double x, double y,
                                         double w, double h);
+/* The height of a line of @widget's text, in pixels. */
+int              _bp_view_line_height  (GtkWidget *widget);
+/* Paints @surface scaled to @width x @height at (@x, @y) with @filter. */
+void             _bp_paint_surface     (cairo_t *cr, cairo_surface_t *surface, double x, double y,
+                                        double width, double height, cairo_filter_t filter);
+/* FALSE with an error when an export of @width x @height is too large. */
+gboolean         _bp_export_size_ok    (int width, int height, GError **error);
+/* FALSE with an error naming @path when @status is not a success. */
+gboolean         _bp_export_status_ok  (cairo_status_t status, const char *path, GError **error);
 /* Paints @draw into a PNG of @width x @height (0: the widget's size, else a default). */
 gboolean         _bp_view_export_png   (GtkWidget *view, BpViewDrawFunc draw, const char *path,
                                         int width, int height, GError **error);

@@ -27,7 +27,6 @@ struct _BpWeights
   GtkWidget parent_instance;
 
   GArray *units;        /* Unit */
-  int     total_units;  /* in the layer, which may be more than shown */
   int     focus;
   int     line_h;
   char   *empty_text;
@@ -76,16 +75,8 @@ weights_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, in
       Unit *u = &g_array_index (self->units, Unit, i);
       double x = x0 + (i % cols) * (TILE + GAP);
       double y = PAD + (i / cols) * (TILE + GAP);
-      int iw = cairo_image_surface_get_width (u->image);
-      int ih = cairo_image_surface_get_height (u->image);
 
-      cairo_save (cr);
-      cairo_translate (cr, x, y);
-      cairo_scale (cr, (double) TILE / iw, (double) TILE / ih);
-      cairo_set_source_surface (cr, u->image, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
+      _bp_paint_surface (cr, u->image, x, y, TILE, TILE, CAIRO_FILTER_NEAREST);
       _bp_set_source (cr, &c.fg, 0.25);
       cairo_set_line_width (cr, 1);
       cairo_rectangle (cr, x - 0.5, y - 0.5, TILE + 1, TILE + 1);
@@ -121,8 +112,8 @@ weights_draw (GtkWidget *widget, cairo_t *cr, PangoLayout *layout, int width, in
       {
         Unit *u = &g_array_index (self->units, Unit, self->focus);
 
-        g_snprintf (buf, sizeof buf, "unit %d of %d: weights %.3f … %.3f", self->focus + 1,
-                    self->total_units, u->lo, u->hi);
+        g_snprintf (buf, sizeof buf, "unit %d of %u: weights %.3f … %.3f", self->focus + 1,
+                    self->units->len, u->lo, u->hi);
         _bp_show_text (cr, layout, buf, kx + kw + 24, y_end - 2, 0, 0);
       }
   }
@@ -224,10 +215,8 @@ pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, BpWeights
 static void
 bp_weights_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, "Ag");
-
   GTK_WIDGET_CLASS (bp_weights_parent_class)->css_changed (widget, change);
-  pango_layout_get_pixel_size (layout, NULL, &BP_WEIGHTS (widget)->line_h);
+  BP_WEIGHTS (widget)->line_h = _bp_view_line_height (widget);
   gtk_widget_queue_resize (widget);
 }
 
@@ -290,7 +279,6 @@ bp_weights_set_state (BpWeights *self, BpInspectState *state)
 
   g_array_set_size (self->units, 0);
   g_clear_pointer (&self->empty_text, g_free);
-  self->total_units = 0;
 
   if (state && state->data && !_bp_dataset_is_image (state->data->train, &h, &w))
     self->empty_text = g_strdup ("Weights are drawn as images for image datasets (MNIST, "
@@ -302,9 +290,9 @@ bp_weights_set_state (BpWeights *self, BpInspectState *state)
   if (state && state->weights && state->weight_units > 0 && h > 0
       && state->weight_in == h * w)
     {
+      /* bp_inspect_state_compute() copies at most BP_WEIGHTS_MAX_UNITS. */
       int n = MIN (state->weight_units, BP_WEIGHTS_MAX_UNITS);
 
-      self->total_units = state->weight_units;
       for (int i = 0; i < n; i++)
         {
           const float *row = state->weights + (size_t) i * state->weight_in;
@@ -325,12 +313,6 @@ bp_weights_set_state (BpWeights *self, BpInspectState *state)
   self->focus = CLAMP (self->focus, 0, MAX ((int) self->units->len - 1, 0));
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
-}
-
-guint
-bp_weights_get_n_units (BpWeights *self)
-{
-  return self->units->len;
 }
 
 gboolean

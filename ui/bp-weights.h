@@ -15,10 +15,9 @@ G_BEGIN_DECLS
 #define BP_TYPE_WEIGHTS (bp_weights_get_type ())
 G_DECLARE_FINAL_TYPE (BpWeights, bp_weights, BP, WEIGHTS, GtkWidget)
 
-GtkWidget *bp_weights_new         (void);
-void       bp_weights_set_state   (BpWeights *self, BpInspectState *state);
-guint      bp_weights_get_n_units (BpWeights *self);   /* images shown */
-gboolean   bp_weights_export_png  (BpWeights *self, const char *path, int width, int height,
-                                   GError **error);
+GtkWidget *bp_weights_new        (void);
+void       bp_weights_set_state  (BpWeights *self, BpInspectState *state);
+gboolean   bp_weights_export_png (BpWeights *self, const char *path, int width, int height,
+                                  GError **error);
 
 G_END_DECLS
