@@ -29,19 +29,6 @@
 
 static const char *views[] = { "predictions", "mistakes", "confusion", "boundary", "weights" };
 
-/* Like ui_test_window(), but at the window's own default size. */
-static BpWindow *
-inspect_window (const char *dataset)
-{
-  BpWindow *window = bp_window_new (ADW_APPLICATION (ui_test_app ()));
-
-  gtk_window_present (GTK_WINDOW (window));
-  bp_window_set_dataset (window, dataset);
-  g_assert_true (ui_test_wait (ui_test_loaded, window, 60));
-  ui_test_iterate (200);
-  return window;
-}
-
 static void
 use_shared_datasets (const char *name)
 {
@@ -105,26 +92,15 @@ find_label (GtkWidget *root, const char *prefix)
 static void
 click_cell (BpConfusionMatrix *cm, int truth, int predicted)
 {
-  GListModel *controllers = gtk_widget_observe_controllers (GTK_WIDGET (cm));
-  gboolean clicked = FALSE;
+  GtkEventController *click = ui_test_find_controller (GTK_WIDGET (cm), GTK_TYPE_GESTURE_CLICK);
   double x, y;
 
   g_assert_true (bp_confusion_matrix_get_cell_center (cm, truth, predicted, &x, &y));
   g_assert_cmpfloat (x, <, gtk_widget_get_width (GTK_WIDGET (cm)));
   g_assert_cmpfloat (y, <, gtk_widget_get_height (GTK_WIDGET (cm)));
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
-
-      if (GTK_IS_GESTURE_CLICK (c))
-        {
-          g_signal_emit_by_name (c, "pressed", 1, x, y);
-          g_signal_emit_by_name (c, "released", 1, x, y);
-          clicked = TRUE;
-        }
-    }
-  g_object_unref (controllers);
-  g_assert_true (clicked);
+  g_assert_nonnull (click);
+  g_signal_emit_by_name (click, "pressed", 1, x, y);
+  g_signal_emit_by_name (click, "released", 1, x, y);
 }
 
 /* Items in the browser's list view: what a user can scroll through. */
@@ -191,7 +167,7 @@ test_inspect_mnist (void)
   g_autofree char *result = NULL;
 
   use_shared_datasets ("mnist");
-  window = inspect_window ("mnist");
+  window = ui_test_window_sized ("mnist", 0, 0);
   inspector = bp_window_get_inspector (window);
   grid = BP_PREDICTION_GRID (bp_inspector_get_view (inspector, "predictions"));
   mis = BP_MISCLASSIFIED (bp_inspector_get_view (inspector, "mistakes"));
@@ -288,7 +264,8 @@ test_inspect_mnist (void)
         g_error ("the %s view has no accessible name", views[i]);
     }
   {
-    GListModel *controllers = gtk_widget_observe_controllers (GTK_WIDGET (grid));
+    GtkEventController *key = ui_test_find_controller (GTK_WIDGET (grid),
+                                                       GTK_TYPE_EVENT_CONTROLLER_KEY);
     g_autofree char *second = bp_prediction_grid_get_tile_text (grid, 1);
     g_autofree char *description = g_strdup_printf ("Sample 2 of %u: %s",
                                                     bp_prediction_grid_get_n_tiles (grid), second);
@@ -296,14 +273,8 @@ test_inspect_mnist (void)
 
     show_inspect_page (window, "predictions");
     gtk_widget_grab_focus (GTK_WIDGET (grid));
-    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-      {
-        g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_EVENT_CONTROLLER_KEY (c))
-          g_signal_emit_by_name (c, "key-pressed", GDK_KEY_Right, 0, 0, &handled);
-      }
-    g_object_unref (controllers);
+    g_assert_nonnull (key);
+    g_signal_emit_by_name (key, "key-pressed", GDK_KEY_Right, 0, 0, &handled);
     g_assert_true (handled);
     g_assert_cmpint (bp_prediction_grid_get_focus (grid), ==, 1);
     gtk_test_accessible_assert_property (grid, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description);
@@ -388,7 +359,7 @@ test_inspect_mnist (void)
 static void
 test_inspect_xor_boundary (void)
 {
-  BpWindow *window = inspect_window ("xor");
+  BpWindow *window = ui_test_window_sized ("xor", 0, 0);
   BpInspector *inspector = bp_window_get_inspector (window);
   BpBoundary *boundary = BP_BOUNDARY (bp_inspector_get_view (inspector, "boundary"));
   BpInspectState *state;
@@ -437,7 +408,7 @@ test_inspect_regression (void)
 {
   /* Regression has no plane to colour: the Boundary page plots predicted
    * against true values from the epoch's test evaluation. */
-  BpWindow *window = inspect_window ("regression");
+  BpWindow *window = ui_test_window_sized ("regression", 0, 0);
   BpInspector *inspector = bp_window_get_inspector (window);
   BpBoundary *boundary = BP_BOUNDARY (bp_inspector_get_view (inspector, "boundary"));
   BpInspectState *state;
@@ -484,7 +455,7 @@ test_inspect_fashion_names (void)
   guint named = 0;
 
   use_shared_datasets ("fashion-mnist");
-  window = inspect_window ("fashion-mnist");
+  window = ui_test_window_sized ("fashion-mnist", 0, 0);
   inspector = bp_window_get_inspector (window);
   grid = BP_PREDICTION_GRID (bp_inspector_get_view (inspector, "predictions"));
   data = bp_window_get_data (window);
@@ -595,7 +566,7 @@ test_inspect_throughput (void)
   guint wake;
 
   use_shared_datasets ("mnist");
-  window = inspect_window ("mnist");
+  window = ui_test_window_sized ("mnist", 0, 0);
   inspector = bp_window_get_inspector (window);
   show_inspect_page (window, views[0]);
   bp_window_set_epochs (window, BENCH_EPOCHS);

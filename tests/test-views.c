@@ -6,10 +6,11 @@
  * $BACKPROP_TEST_OUTPUT for a person to look at. This does not train
  * anything; tests/test-ui-inspect.c does that through the window.
  */
+#include "ui-test-util.h"
+
 #include <math.h>
 #include <string.h>
 
-#include <adwaita.h>
 #include <glib/gstdio.h>
 
 #include "bp-boundary.h"
@@ -18,23 +19,6 @@
 #include "bp-misclassified.h"
 #include "bp-plot.h"
 #include "bp-prediction-grid.h"
-
-static const char *
-output_dir (void)
-{
-  const char *dir = g_getenv ("BACKPROP_TEST_OUTPUT");
-
-  return dir && *dir ? dir : g_get_tmp_dir ();
-}
-
-static void
-iterate (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 static GtkWidget *
 show_in_window (GtkWidget *child, int width, int height)
@@ -45,30 +29,9 @@ show_in_window (GtkWidget *child, int width, int height)
   gtk_window_set_child (GTK_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
   for (int i = 0; i < 200 && gtk_widget_get_width (child) == 0; i++)
-    iterate (10);
-  iterate (100);
+    ui_test_iterate (10);
+  ui_test_iterate (100);
   return window;
-}
-
-/* Renders @window as a user sees it (through its own renderer) to a PNG. */
-static void
-save_screenshot (GtkWidget *window, const char *name)
-{
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (output_dir (), name, NULL);
-  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-
-  iterate (50);
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
@@ -117,7 +80,7 @@ test_plot_points (void)
 
   /* Empty: no range, nothing drawn, but a snapshot must not crash. */
   g_assert_false (bp_plot_get_view (BP_PLOT (plot), NULL, NULL, NULL, NULL));
-  save_screenshot (window, "plot-empty.png");
+  ui_test_screenshot (window, "plot-empty.png");
 
   t0 = g_get_monotonic_time ();
   fill_loss_curves (BP_PLOT (plot), &train, &val, 20000, 10);
@@ -127,7 +90,7 @@ test_plot_points (void)
   drawn = bp_plot_get_n_drawn (BP_PLOT (plot), train);
   g_test_message ("200k points appended and prepared in %.1f ms",
                   (g_get_monotonic_time () - t0) / 1000.0);
-  iterate (100);
+  ui_test_iterate (100);
   g_assert_cmpuint (drawn, >, 100);
   g_assert_cmpuint (drawn, <=, 4 * (guint) gtk_widget_get_width (plot) + 8);
   g_assert_cmpuint (bp_plot_get_n_drawn (BP_PLOT (plot), val), ==, 10);
@@ -191,7 +154,7 @@ static void
 test_plot_export (void)
 {
   g_autoptr (GtkWidget) plot = g_object_ref_sink (bp_plot_new ());
-  g_autofree char *csv_path = g_build_filename (output_dir (), "plot-export.csv", NULL);
+  g_autofree char *csv_path = g_build_filename (ui_test_output_dir (), "plot-export.csv", NULL);
   g_autofree char *contents = NULL;
   g_auto (GStrv) lines = NULL;
   g_autoptr (GError) error = NULL;
@@ -227,7 +190,7 @@ test_plot_export (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
     {
-      g_autofree char *path = g_build_filename (output_dir (), formats[i].name, NULL);
+      g_autofree char *path = g_build_filename (ui_test_output_dir (), formats[i].name, NULL);
 
       g_assert_true (bp_plot_export (BP_PLOT (plot), path, formats[i].format, 640, 360, &error));
       g_assert_no_error (error);
@@ -236,7 +199,7 @@ test_plot_export (void)
 
   /* The PNG is the size asked for. */
   {
-    g_autofree char *path = g_build_filename (output_dir (), "plot-export.png", NULL);
+    g_autofree char *path = g_build_filename (ui_test_output_dir (), "plot-export.png", NULL);
     g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (path, &error);
 
     g_assert_no_error (error);
@@ -286,23 +249,17 @@ test_plot_screenshot (void)
     bp_plot_append (BP_PLOT (acc), b, e, 0.975 - 0.1 * exp (-e));
 
   window = show_in_window (box, 720, 640);
-  save_screenshot (window, "plot-curves.png");
+  ui_test_screenshot (window, "plot-curves.png");
 
   /* The readout follows the pointer; drive it through the motion controller. */
   {
-    GListModel *controllers = gtk_widget_observe_controllers (loss);
+    GtkEventController *motion = ui_test_find_controller (loss, GTK_TYPE_EVENT_CONTROLLER_MOTION);
 
-    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-      {
-        g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_EVENT_CONTROLLER_MOTION (c))
-          g_signal_emit_by_name (c, "motion", gtk_widget_get_width (loss) * 0.4,
-                                 gtk_widget_get_height (loss) * 0.5);
-      }
-    g_object_unref (controllers);
+    g_assert_nonnull (motion);
+    g_signal_emit_by_name (motion, "motion", gtk_widget_get_width (loss) * 0.4,
+                           gtk_widget_get_height (loss) * 0.5);
   }
-  save_screenshot (window, "plot-readout.png");
+  ui_test_screenshot (window, "plot-readout.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -475,7 +432,7 @@ inspector_with (Fixture *f, GtkWidget **window)
 
   *window = show_in_window (inspector, 1000, 720);
   bp_inspector_apply (BP_INSPECTOR (inspector), f->state);
-  iterate (100);
+  ui_test_iterate (100);
   return inspector;
 }
 
@@ -530,26 +487,19 @@ test_inspector_counts (Fixture *f, gconstpointer unused)
       g_assert_cmpint (f->test->predicted[idx], ==, 5);
     }
   g_assert_cmpint (bp_misclassified_get_selected (mis), ==, bp_misclassified_get_shown (mis, 0));
-  iterate (100);
-  save_screenshot (window, "inspector-mistakes-filtered.png");
+  ui_test_iterate (100);
+  ui_test_screenshot (window, "inspector-mistakes-filtered.png");
 
   /* The same through a real click on the cell of (7, 1). */
   bp_inspector_set_visible_view (insp, "confusion");
-  iterate (100);
+  ui_test_iterate (100);
   {
     double x, y;
-    GtkWidget *w = GTK_WIDGET (cm);
-    GListModel *controllers = gtk_widget_observe_controllers (w);
+    GtkEventController *click = ui_test_find_controller (GTK_WIDGET (cm), GTK_TYPE_GESTURE_CLICK);
 
     g_assert_true (bp_confusion_matrix_get_cell_center (cm, 7, 1, &x, &y));
-    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-      {
-        g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
-
-        if (GTK_IS_GESTURE_CLICK (c))
-          g_signal_emit_by_name (c, "released", 1, x, y);
-      }
-    g_object_unref (controllers);
+    g_assert_nonnull (click);
+    g_signal_emit_by_name (click, "released", 1, x, y);
   }
   g_assert_cmpstr (bp_inspector_get_visible_view (insp), ==, "mistakes");
   g_assert_cmpuint (bp_misclassified_get_n_shown (mis), ==, 1);
@@ -579,7 +529,7 @@ test_inspector_keyboard (Fixture *f, gconstpointer unused)
   BpInspector *insp = BP_INSPECTOR (inspector);
   BpConfusionMatrix *cm = BP_CONFUSION_MATRIX (bp_inspector_get_view (insp, "confusion"));
   BpMisclassified *mis = BP_MISCLASSIFIED (bp_inspector_get_view (insp, "mistakes"));
-  GListModel *controllers;
+  GtkEventController *key;
   gboolean handled = FALSE;
   static const guint keys[] = { GDK_KEY_Down, GDK_KEY_Down, GDK_KEY_Down, GDK_KEY_Right,
                                 GDK_KEY_Right, GDK_KEY_Right, GDK_KEY_Right, GDK_KEY_Right,
@@ -587,26 +537,20 @@ test_inspector_keyboard (Fixture *f, gconstpointer unused)
 
   /* Every view can take focus and names itself to assistive technology. */
   bp_inspector_set_visible_view (insp, "confusion");
-  iterate (50);
+  ui_test_iterate (50);
   g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (cm)));
   g_assert_true (gtk_widget_get_focusable (bp_inspector_get_view (insp, "predictions")));
   g_assert_true (gtk_widget_get_focusable (bp_inspector_get_view (insp, "weights")));
   gtk_widget_grab_focus (GTK_WIDGET (cm));
 
   /* Arrow keys move from (0, 0) to (3, 5); Enter opens those mistakes. */
-  controllers = gtk_widget_observe_controllers (GTK_WIDGET (cm));
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+  key = ui_test_find_controller (GTK_WIDGET (cm), GTK_TYPE_EVENT_CONTROLLER_KEY);
+  g_assert_nonnull (key);
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
     {
-      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
-
-      if (GTK_IS_EVENT_CONTROLLER_KEY (c))
-        for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
-          {
-            g_signal_emit_by_name (c, "key-pressed", keys[k], 0, 0, &handled);
-            g_assert_true (handled);
-          }
+      g_signal_emit_by_name (key, "key-pressed", keys[k], 0, 0, &handled);
+      g_assert_true (handled);
     }
-  g_object_unref (controllers);
   g_assert_cmpstr (bp_inspector_get_visible_view (insp), ==, "mistakes");
   {
     int t, p;
@@ -626,14 +570,14 @@ test_inspector_export (Fixture *f, gconstpointer unused)
   BpInspector *insp = BP_INSPECTOR (inspector);
   static const char *views[] = { "predictions", "mistakes", "confusion", "boundary", "weights" };
   g_autoptr (GError) error = NULL;
-  g_autofree char *csv = g_build_filename (output_dir (), "confusion.csv", NULL);
+  g_autofree char *csv = g_build_filename (ui_test_output_dir (), "confusion.csv", NULL);
   g_autofree char *contents = NULL;
   g_auto (GStrv) lines = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
       g_autofree char *name = g_strdup_printf ("export-%s.png", views[i]);
-      g_autofree char *path = g_build_filename (output_dir (), name, NULL);
+      g_autofree char *path = g_build_filename (ui_test_output_dir (), name, NULL);
       g_autoptr (GdkTexture) tex = NULL;
 
       g_assert_true (bp_inspector_export_view (insp, views[i], path, &error));
@@ -672,8 +616,8 @@ test_inspector_screenshots (Fixture *f, gconstpointer unused)
       g_autofree char *name = g_strdup_printf ("inspector-empty-%s.png", views[i]);
 
       bp_inspector_set_visible_view (insp, views[i]);
-      iterate (60);
-      save_screenshot (window, name);
+      ui_test_iterate (60);
+      ui_test_screenshot (window, name);
     }
 
   bp_inspector_apply (insp, f->state);
@@ -683,8 +627,8 @@ test_inspector_screenshots (Fixture *f, gconstpointer unused)
       g_autofree char *name = g_strdup_printf ("inspector-%s.png", views[i]);
 
       bp_inspector_set_visible_view (insp, views[i]);
-      iterate (60);
-      save_screenshot (window, name);
+      ui_test_iterate (60);
+      ui_test_screenshot (window, name);
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -710,7 +654,7 @@ test_inspector_apply_speed (Fixture *f, gconstpointer unused)
                   bp_misclassified_get_n_total (mis), ms);
   g_assert_cmpuint (bp_misclassified_get_n_total (mis), ==, f->test->n - f->test->n_correct);
   g_assert_cmpfloat (ms, <, 500);
-  iterate (100);
+  ui_test_iterate (100);
 
   /* The case that repeats every epoch: a state replaces another, with one
    * of the views on screen. Busy is the main loop's work in the 200 ms
@@ -723,7 +667,7 @@ test_inspector_apply_speed (Fixture *f, gconstpointer unused)
         gint64 end, busy = 0;
 
         bp_inspector_set_visible_view (BP_INSPECTOR (inspector), views[v]);
-        iterate (100);
+        ui_test_iterate (100);
         t0 = g_get_monotonic_time ();
         bp_inspector_apply (BP_INSPECTOR (inspector), f->state);
         ms = (g_get_monotonic_time () - t0) / 1000.0;
@@ -792,8 +736,8 @@ test_boundary_xor (void)
     g_assert_cmpint (bp_boundary_class_at (boundary, data->test->floats[2 * i],
                                            data->test->floats[2 * i + 1]),
                      ==, data->test->labels[i]);
-  iterate (60);
-  save_screenshot (window, "inspector-boundary-xor.png");
+  ui_test_iterate (60);
+  ui_test_screenshot (window, "inspector-boundary-xor.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   bp_inspect_state_unref (state);

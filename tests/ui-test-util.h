@@ -80,19 +80,28 @@ ui_test_app (void)
   return app;
 }
 
-/* A new window showing @dataset, loaded. */
+/* A new window of @width x @height (0: the window's own default size, from
+ * GSettings) showing @dataset, loaded. */
 static inline BpWindow *
-ui_test_window (const char *dataset)
+ui_test_window_sized (const char *dataset, int width, int height)
 {
   BpWindow *window = bp_window_new (ADW_APPLICATION (ui_test_app ()));
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  if (width > 0 && height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_present (GTK_WINDOW (window));
   if (dataset)
     bp_window_set_dataset (window, dataset);
   g_assert_true (ui_test_wait (ui_test_loaded, window, 60));
   ui_test_iterate (200);
   return window;
+}
+
+/* A new window showing @dataset, loaded. */
+static inline BpWindow *
+ui_test_window (const char *dataset)
+{
+  return ui_test_window_sized (dataset, 1200, 760);
 }
 
 /* The first widget under @root whose action-name is @action. */
@@ -126,6 +135,25 @@ ui_test_find_type (GtkWidget *root, GType type)
         return found;
     }
   return NULL;
+}
+
+/* The first event controller of @type on @widget, or NULL. (transfer none:
+ * the widget owns it) */
+static inline GtkEventController *
+ui_test_find_controller (GtkWidget *widget, GType type)
+{
+  GListModel *controllers = gtk_widget_observe_controllers (widget);
+  GtkEventController *found = NULL;
+
+  for (guint i = 0; found == NULL && i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        found = GTK_EVENT_CONTROLLER (controller);
+    }
+  g_object_unref (controllers);
+  return found;
 }
 
 /* The message dialog on screen, or NULL. (transfer none) */
