@@ -59,17 +59,6 @@ nn_model_meta_free (NnModelMeta *meta)
   g_free (meta);
 }
 
-/* One tensor a network needs: from its spec before it exists, then with
- * the place in its parameter block once it does. */
-typedef struct
-{
-  char    name[32];   /* "2.weight" */
-  int     layer;
-  int     rank;
-  gint64  shape[2];
-  float  *dst;
-} Want;
-
 /* One tensor entry of a file's header, checked against the data section. */
 typedef struct
 {
@@ -78,6 +67,19 @@ typedef struct
   gint64      shape[MAX_RANK];
   gint64      begin, end;
 } Entry;
+
+/* One tensor a network needs: from its spec before it exists, then with
+ * the place in its parameter block once it does (and, when loading, the
+ * file's entry for it). */
+typedef struct
+{
+  char    name[32];   /* "2.weight" */
+  int     layer;
+  int     rank;
+  gint64  shape[2];
+  float  *dst;
+  const Entry *src;   /* loading: the file's entry of this name */
+} Want;
 
 static void
 shape_to_string (GString *s, const gint64 *shape, int rank)
@@ -936,6 +938,7 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
       for (int j = 0; j < n_entries && e == NULL; j++)
         if (strcmp (entries[j].name, want[k].name) == 0)
           e = &entries[j];
+      want[k].src = e;
       if (e == NULL)
         {
           CORRUPT ("%s is corrupt: it has no tensor “%s” for layer %d (%s) of its network.",
@@ -961,7 +964,7 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
       {
         gboolean known = FALSE;
         for (int k = 0; k < n_want && !known; k++)
-          known = strcmp (entries[j].name, want[k].name) == 0;
+          known = want[k].src == &entries[j];
         if (!known)
           {
             CORRUPT ("%s is corrupt: tensor “%s” belongs to no layer of its network “%s”.",
@@ -983,10 +986,7 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
     goto fail;
   for (int k = 0; k < n_want; k++)
     {
-      const Entry *e = NULL;
-      for (int j = 0; j < n_entries && e == NULL; j++)
-        if (strcmp (entries[j].name, want[k].name) == 0)
-          e = &entries[j];
+      const Entry *e = want[k].src;
       if (!read_at (fd, want[k].dst, (size_t) (e->end - e->begin), data_start + (guint64) e->begin))
         {
           int saved = errno;
