@@ -11,10 +11,8 @@
  * How labels are read is documented beside nn_data_load() in nn-dataset.h.
  */
 #include "nn-dataset-private.h"
-#include "nn-rng.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define TEST_SPLIT_STREAM 4
@@ -97,6 +95,23 @@ parse_number (const char *s, double *value)
   return end != s && *end == '\0' && isfinite (*value);
 }
 
+/* FALSE with @error when @v, the number in field @field of column @c,
+ * would be infinite as a float: training would only say that the loss
+ * diverged. */
+static gboolean
+fits_float (double v, const char *field, int c, GPtrArray *header, const char *path,
+            int line_no, GError **error)
+{
+  if (fabs (v) > G_MAXFLOAT)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
+                   "%s, line %d, column %d (‘%s’): ‘%s’ is too large for a 32-bit float.",
+                   path, line_no, c + 1, (char *) g_ptr_array_index (header, c), field);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 is_blank (const char *line)
 {
@@ -104,14 +119,6 @@ is_blank (const char *line)
     if (!g_ascii_isspace (*line))
       return FALSE;
   return TRUE;
-}
-
-static int
-compare_u32 (gconstpointer a, gconstpointer b)
-{
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-
-  return x < y ? -1 : x > y;
 }
 
 /* Column statistics from the training rows, applied to every row of both
@@ -159,14 +166,13 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
   GArray *features = g_array_new (FALSE, FALSE, sizeof (float));
   GHashTable *class_index = NULL;
   gint32 *class_of = NULL;
-  double *label_value = NULL;
+  GArray *label_value = g_array_new (FALSE, FALSE, sizeof (double)); /* while all are numbers */
   guint32 *perm = NULL;
   int n_cols = 0, label_col = -1, n_feat, n_rows = 0, line_no = 0, header_line = 0;
   int n_test, n_train, n_classes = 0;
   gboolean all_numeric = TRUE, all_classes = TRUE, ok = FALSE;
   NnTask task;
   char *line, *next;
-  NnRng rng;
 
   if (path == NULL || *path == '\0')
     {
@@ -266,13 +272,15 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
                                path, line_no, c + 1, (char *) g_ptr_array_index (header, c));
                   goto out;
                 }
-              if (parse_number (field, &v) && fabs (v) > G_MAXFLOAT)
+              if (parse_number (field, &v))
                 {
-                  g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                               "%s, line %d, column %d (‘%s’): ‘%s’ is too large for a 32-bit float.",
-                               path, line_no, c + 1, (char *) g_ptr_array_index (header, c), field);
-                  goto out;
+                  if (!fits_float (v, field, c, header, path, line_no, error))
+                    goto out;
+                  if (all_numeric)
+                    g_array_append_val (label_value, v);
                 }
+              else
+                all_numeric = FALSE;
               g_ptr_array_add (label_text, g_strdup (field));
               continue;
             }
@@ -289,15 +297,8 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
                              field);
               goto out;
             }
-          /* As a float it would be infinite, and training would only say
-           * that the loss diverged. */
-          if (fabs (v) > G_MAXFLOAT)
-            {
-              g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                           "%s, line %d, column %d (‘%s’): ‘%s’ is too large for a 32-bit float.",
-                           path, line_no, c + 1, (char *) g_ptr_array_index (header, c), field);
-              goto out;
-            }
+          if (!fits_float (v, field, c, header, path, line_no, error))
+            goto out;
           {
             float f = (float) v;
             g_array_append_val (features, f);
@@ -326,21 +327,15 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
     }
   n_feat = n_cols - 1;
 
-  /* What kind of labels: class numbers, numbers, or names. */
-  label_value = g_new (double, n_rows);
+  /* What kind of labels: class numbers, numbers (all_numeric, read with
+   * the rows), or names. */
   for (int i = 0; i < n_rows && all_numeric; i++)
     {
-      double v;
-      if (!parse_number (g_ptr_array_index (label_text, i), &v))
-        all_numeric = FALSE;
+      double v = g_array_index (label_value, double, i);
+      if (v != floor (v) || v < 0 || v >= NN_DATA_MAX_CLASSES)
+        all_classes = FALSE;
       else
-        {
-          label_value[i] = v;
-          if (v != floor (v) || v < 0 || v >= NN_DATA_MAX_CLASSES)
-            all_classes = FALSE;
-          else
-            n_classes = MAX (n_classes, (int) v + 1);
-        }
+        n_classes = MAX (n_classes, (int) v + 1);
     }
   class_of = g_new (gint32, n_rows);
   if (all_numeric && all_classes)
@@ -348,7 +343,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
       task = NN_TASK_CLASSIFICATION;
       n_classes = MAX (n_classes, 2);
       for (int i = 0; i < n_rows; i++)
-        class_of[i] = (gint32) label_value[i];
+        class_of[i] = (gint32) g_array_index (label_value, double, i);
       class_names = _nn_class_names_numbered (n_classes);
     }
   else if (all_numeric)
@@ -390,13 +385,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
   /* The held-out test rows, seeded; both tables keep the file's order. */
   n_test = MAX (1, (int) (n_rows * TEST_FRACTION + 0.5));
   n_train = n_rows - n_test;
-  perm = g_new (guint32, n_rows);
-  for (int i = 0; i < n_rows; i++)
-    perm[i] = (guint32) i;
-  nn_rng_init (&rng, opts->seed, TEST_SPLIT_STREAM);
-  nn_rng_shuffle (&rng, perm, (size_t) n_rows);
-  qsort (perm, (size_t) n_test, sizeof (guint32), compare_u32);
-  qsort (perm + n_test, (size_t) n_train, sizeof (guint32), compare_u32);
+  perm = _nn_split_rows (opts->seed, TEST_SPLIT_STREAM, n_rows, n_test);
 
   {
     int n_out = task == NN_TASK_CLASSIFICATION ? n_classes : 1;
@@ -420,7 +409,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
       if (task == NN_TASK_CLASSIFICATION)
         ds->labels[k] = class_of[row];
       else
-        ds->targets[k] = (float) label_value[row];
+        ds->targets[k] = (float) g_array_index (label_value, double, row);
     }
 
   if (opts->standardize)
@@ -472,7 +461,7 @@ out:
   if (class_index)
     g_hash_table_unref (class_index);
   g_free (class_of);
-  g_free (label_value);
+  g_array_unref (label_value);
   g_free (perm);
   return ok;
 }

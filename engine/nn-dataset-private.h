@@ -20,6 +20,12 @@ NnDataset *_nn_dataset_new_empty (NnTask task, NnShape shape, int n, int n_outpu
 /* A NULL-terminated array of "0", "1", ... (transfer full) */
 char     **_nn_class_names_numbered (int n);
 
+/* Rows 0 .. @n - 1 shuffled by @seed's stream @stream, then split into the
+ * first @n_first and the rest, each part sorted so that a pass over it walks
+ * memory forwards. With @n_first 0 nothing is drawn (sorted, the order would
+ * be the same). At least one element is allocated. (transfer full) */
+guint32   *_nn_split_rows (guint64 seed, guint64 stream, int n, int n_first);
+
 gboolean   _nn_toy_load  (NnData *data, const char *name, const NnDataOptions *opts,
                           GError **error);
 gboolean   _nn_idx_load  (NnData *data, const char *name, const NnDataOptions *opts,

@@ -108,9 +108,10 @@ void
 nn_dataset_gather (const NnDataset *ds, const guint32 *rows, int n,
                    float *x, gint32 *labels, float *targets)
 {
-  size_t size = nn_dataset_size (ds);
+  size_t size;
 
   g_return_if_fail (ds != NULL && rows != NULL);
+  size = nn_dataset_size (ds);
 
   if (x != NULL && ds->bytes != NULL)
     {
@@ -208,6 +209,24 @@ compare_u32 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+guint32 *
+_nn_split_rows (guint64 seed, guint64 stream, int n, int n_first)
+{
+  guint32 *perm = g_new (guint32, MAX (n, 1));
+  NnRng rng;
+
+  for (int i = 0; i < n; i++)
+    perm[i] = (guint32) i;
+  if (n_first > 0)
+    {
+      nn_rng_init (&rng, seed, stream);
+      nn_rng_shuffle (&rng, perm, (size_t) n);
+    }
+  qsort (perm, (size_t) n_first, sizeof (guint32), compare_u32);
+  qsort (perm + n_first, (size_t) (n - n_first), sizeof (guint32), compare_u32);
+  return perm;
+}
+
 /* A seeded split of the training rows. Both lists are sorted so that a
  * pass over them walks memory forwards; the trainer shuffles per epoch. */
 static void
@@ -215,18 +234,11 @@ split_validation (NnData *data, const NnDataOptions *opts)
 {
   int n = data->train->n;
   int n_val = (int) (n * (double) opts->val_fraction + 0.5);
-  guint32 *perm = g_new (guint32, MAX (n, 1));
-  NnRng rng;
+  guint32 *perm;
 
   /* Keep at least one training row; a fraction of 0 means no validation. */
   n_val = CLAMP (n_val, 0, MAX (n - 1, 0));
-  for (int i = 0; i < n; i++)
-    perm[i] = (guint32) i;
-  if (n_val > 0)
-    {
-      nn_rng_init (&rng, opts->seed, VAL_SPLIT_STREAM);
-      nn_rng_shuffle (&rng, perm, (size_t) n);
-    }
+  perm = _nn_split_rows (opts->seed, VAL_SPLIT_STREAM, n, n_val);
 
   data->n_val = n_val;
   data->n_train = n - n_val;
@@ -234,8 +246,6 @@ split_validation (NnData *data, const NnDataOptions *opts)
   data->train_rows = g_new (guint32, MAX (n - n_val, 1));
   memcpy (data->val_rows, perm, (size_t) n_val * sizeof (guint32));
   memcpy (data->train_rows, perm + n_val, (size_t) (n - n_val) * sizeof (guint32));
-  qsort (data->val_rows, (size_t) n_val, sizeof (guint32), compare_u32);
-  qsort (data->train_rows, (size_t) (n - n_val), sizeof (guint32), compare_u32);
   g_free (perm);
 }
 

@@ -513,6 +513,7 @@ _nn_idx_load (NnData *data, const char *name, const NnDataOptions *opts, GError 
   char *dir = NULL, *paths[N_FILES] = { NULL };
   guint8 *images[2] = { NULL, NULL }, *labels[2] = { NULL, NULL };
   int n_images[2], n_labels[2], rows[2], cols[2];
+  guint64 sizes[N_FILES] = { 0 };   /* for progress: 0 when stat fails */
   Progress progress = { opts->progress, opts->progress_data, 0, 0 };
   gboolean ok = FALSE;
 
@@ -533,23 +534,21 @@ _nn_idx_load (NnData *data, const char *name, const NnDataOptions *opts, GError 
           goto out;
         }
       if (g_stat (paths[f], &st) == 0)
-        progress.total += (guint64) st.st_size;
+        sizes[f] = (guint64) st.st_size;
+      progress.total += sizes[f];
     }
 
   for (int s = 0; s < 2; s++)
     {
       int fi = s == 0 ? TRAIN_IMAGES : TEST_IMAGES, fl = fi + 1;
-      GStatBuf st;
 
       if (!load_images (paths[fi], &images[s], &n_images[s], &rows[s], &cols[s],
                         &progress, error))
         goto out;
-      if (g_stat (paths[fi], &st) == 0)
-        progress.base += (guint64) st.st_size;
+      progress.base += sizes[fi];
       if (!load_labels (paths[fl], &labels[s], &n_labels[s], &progress, error))
         goto out;
-      if (g_stat (paths[fl], &st) == 0)
-        progress.base += (guint64) st.st_size;
+      progress.base += sizes[fl];
     }
   if (rows[0] != rows[1] || cols[0] != cols[1])
     {
