@@ -84,6 +84,17 @@ on_batch (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   g_printerr ("] %d/%d  loss %.4f", r->batch + 1, r->n_batches, (double) r->loss);
 }
 
+/* Member @name: @v if @have, else null. */
+static void
+add_double_or_null (JsonBuilder *b, const char *name, gboolean have, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (have)
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
 static void
 add_eval (JsonBuilder *b, const char *prefix, NnEvalResult *e, gboolean regression)
 {
@@ -92,29 +103,13 @@ add_eval (JsonBuilder *b, const char *prefix, NnEvalResult *e, gboolean regressi
   g_autofree char *rmse = g_strconcat (prefix, "_rmse", NULL);
   g_autofree char *r2 = g_strconcat (prefix, "_r2", NULL);
 
-  json_builder_set_member_name (b, loss);
-  if (e)
-    json_builder_add_double_value (b, e->loss);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, acc);
-  if (e && !regression)
-    json_builder_add_double_value (b, e->accuracy);
-  else
-    json_builder_add_null_value (b);
+  add_double_or_null (b, loss, e != NULL, e ? e->loss : 0);
+  add_double_or_null (b, acc, e && !regression, e ? e->accuracy : 0);
   if (regression)
     {
       /* JSON has no NaN: a set that is not there is null. */
-      json_builder_set_member_name (b, rmse);
-      if (e)
-        json_builder_add_double_value (b, e->rmse);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, r2);
-      if (e)
-        json_builder_add_double_value (b, e->r2);
-      else
-        json_builder_add_null_value (b);
+      add_double_or_null (b, rmse, e != NULL, e ? e->rmse : 0);
+      add_double_or_null (b, r2, e != NULL, e ? e->r2 : 0);
     }
 }
 
@@ -138,11 +133,7 @@ on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
       json_builder_add_int_value (b, r->epoch + 1);
       json_builder_set_member_name (b, "train_loss");
       json_builder_add_double_value (b, r->train_loss);
-      json_builder_set_member_name (b, "train_accuracy");
-      if (st->regression)
-        json_builder_add_null_value (b);
-      else
-        json_builder_add_double_value (b, r->train_accuracy);
+      add_double_or_null (b, "train_accuracy", !st->regression, r->train_accuracy);
       add_eval (b, "val", r->val, st->regression);
       add_eval (b, "test", r->test, st->regression);
       json_builder_set_member_name (b, "epoch_seconds");
@@ -543,6 +534,8 @@ typedef struct
   int n_batches, batch;
 } BenchState;
 
+/* The bench network; bench_dims are its layer widths on MNIST's 784 inputs. */
+#define BENCH_SPEC "dense:128,relu,dense:64,relu,dense:10"
 static const int bench_dims[] = { 784, 128, 64, 10 };
 
 static void
@@ -587,7 +580,7 @@ cmd_bench (void)
   if (data == NULL)
     return fail (1, error, NULL);
   load_s = nn_now () - load_s;
-  spec = nn_net_spec_parse ("dense:128,relu,dense:64,relu,dense:10", NULL);
+  spec = nn_net_spec_parse (BENCH_SPEC, NULL);
   trainer = nn_trainer_new (spec, data, &config, &error);
   if (trainer == NULL)
     return fail (1, error, NULL);
@@ -595,7 +588,7 @@ cmd_bench (void)
   st.batch = batch;
   st.n_batches = (data->n_train + batch - 1) / batch;
   st.floor_seconds = G_MAXDOUBLE;
-  g_printerr ("Training dense:128,relu,dense:64,relu,dense:10 on %s, batch %d, SGD, "
+  g_printerr ("Training " BENCH_SPEC " on %s, batch %d, SGD, "
               "%d thread(s), OpenBLAS %s kernels\n",
               data->title, batch, nn_trainer_get_threads (trainer), openblas_get_corename ());
   if (!nn_trainer_run (trainer, &cb, &st, &error))

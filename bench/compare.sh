@@ -16,6 +16,15 @@ best_epoch () {
        END { print best + 0 }'
 }
 
+# Prints the first python that can import module $1; prints nothing (and
+# still succeeds, for set -e) when none can.
+find_python () {
+  for p in python3 /usr/bin/python3; do
+    if "$p" -c "import $1" 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 0
+}
+
 # All three use OpenBLAS, whose kernels follow OPENBLAS_CORETYPE when it is
 # set (this workplace's machines set it to Haswell; unset, OpenBLAS picks
 # the AVX-512 Cooperlake kernels on their CPUs).
@@ -24,10 +33,7 @@ echo "== backprop-cli bench (best of $epochs epochs)"
 ours=$("$cli" bench --data-dir "$data" --epochs $epochs)
 echo "$ours"
 
-python=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c "import numpy" 2>/dev/null; then python=$p; break; fi
-done
+python=$(find_python numpy)
 if [ -z "$python" ]; then
   echo "numpy is not installed (Debian: apt-get install python3-numpy); only our figures above." >&2
   exit 0
@@ -38,10 +44,7 @@ echo "$py"
 rate_numpy=$(echo "$py" | best_epoch)
 
 rate_torch=0
-torch=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c "import torch" 2>/dev/null; then torch=$p; break; fi
-done
+torch=$(find_python torch)
 if [ -n "$torch" ]; then
   echo "== PyTorch (bench/torch_mlp.py, SGD, 2 threads, best of $epochs epochs)"
   pt=$("$torch" "$here/torch_mlp.py" --data-dir "$data" --optimizer sgd --epochs $epochs)
