@@ -1,6 +1,8 @@
-/* bp-window-private.h: BpWindow's instance struct, shared by bp-window.c
- * (layout, data, runs) and bp-window-files.c (the actions that ask for a
- * file or folder). Not for other classes. */
+/* bp-window-private.h: BpWindow's instance struct, shared by the files
+ * it is split into: bp-window.c (layout, lifecycle, data, runs),
+ * bp-window-actions.c (the actions and their enabling), bp-window-status.c
+ * (the status line) and bp-window-files.c (the actions that ask for a file
+ * or folder). Not for other classes. */
 #pragma once
 
 #include "bp-window.h"
@@ -87,5 +89,20 @@ void _bp_window_fill_config      (BpWindow *self, NnTrainConfig *config);
 void _bp_window_choose_csv       (BpWindow *self);
 void _bp_window_choose_data_folder (BpWindow *self, const char *dataset);
 void _bp_window_class_init_files (GtkWidgetClass *widget_class);
+
+/* bp-window.c */
+gboolean _bp_window_ensure_run   (BpWindow *self);
+void _bp_window_set_run_state    (BpWindow *self);
+
+/* bp-window-actions.c */
+void _bp_window_update_actions   (BpWindow *self);
+void _bp_window_class_init_actions (GtkWidgetClass *widget_class);
+
+/* bp-window-status.c */
+void _bp_set_label               (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void _bp_window_show_idle_status (BpWindow *self, const char *state);
+void _bp_window_show_update      (BpWindow *self, const BpRunUpdate *u);
+void _bp_window_show_result      (BpWindow *self);
+void _bp_window_show_data_summary (BpWindow *self);
 
 G_END_DECLS

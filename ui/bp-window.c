@@ -7,14 +7,15 @@
  * the trainer acts on at its next batch boundary, and the only join is in
  * bp_run_shutdown() when a run is thrown away or the window closes.
  *
- * Actions that open files (export, save model, dataset folder, CSV) are in
- * bp-window-files.c; this file is the layout, the data and the runs.
+ * This file is the layout, the lifecycle, the data and the runs; the
+ * actions and their enabling are in bp-window-actions.c, the status line
+ * in bp-window-status.c, and the actions that open files (export, save
+ * model, dataset folder, CSV) in bp-window-files.c.
  */
 #include "bp-window-private.h"
 
 #include <math.h>
 
-#include "bp-layer-row.h"
 #include "nn-presets.h"
 
 G_DEFINE_FINAL_TYPE (BpWindow, bp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -49,7 +50,6 @@ static const char *init_labels[] = {
   [NN_INIT_NORMAL] = "Normal, σ 0.01",
 };
 
-static void update_actions (BpWindow *self);
 static void load_dataset   (BpWindow *self);
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -93,45 +93,6 @@ _bp_window_select_dataset_row (BpWindow *self)
   self->updating = FALSE;
 }
 
-static char *
-format_duration (double seconds)
-{
-  int s = (int) (seconds + 0.5);
-
-  if (seconds < 10)
-    return g_strdup_printf ("%.1f s", seconds);
-  if (s >= 3600)
-    return g_strdup_printf ("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
-  return g_strdup_printf ("%d:%02d", s / 60, s % 60);
-}
-
-static void
-set_label (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-set_label (GtkLabel *label, const char *format, ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  /* A new text queues a resize of the whole window: the status line is
-   * set at every update, and most of its labels have not changed. */
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-}
-
-/* The same for tooltips and icons, which update_actions() sets at every
- * run update. */
-static void
-set_tooltip (GtkWidget *widget, const char *text)
-{
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
-    gtk_widget_set_tooltip_text (widget, text);
-}
-
 static BpPlot *
 plot_for_curve (BpWindow *self, BpCurve curve)
 {
@@ -156,69 +117,10 @@ _bp_window_fill_config (BpWindow *self, NnTrainConfig *config)
   config->threads = self->blas_threads;
 }
 
-/* ---- status ------------------------------------------------------------ */
-
-static void
-show_idle_status (BpWindow *self, const char *state)
-{
-  gtk_label_set_label (self->state_label, state);
-  gtk_label_set_label (self->epoch_label, "");
-  gtk_label_set_label (self->batch_label, "");
-  gtk_label_set_label (self->rate_label, "");
-  gtk_label_set_label (self->time_label, "");
-  gtk_label_set_label (self->result_label, "");
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-}
-
-static void
-show_update (BpWindow *self, const BpRunUpdate *u)
-{
-  double total, done;
-
-  set_label (self->epoch_label, "Epoch %d/%d", MIN (u->epoch + (u->batch > 0 ? 1 : 0), MAX (u->epochs, 1)),
-             u->epochs);
-  if (u->n_batches > 0)
-    set_label (self->batch_label, "Batch %d/%d",
-               u->batch == 0 && u->epoch > 0 ? u->n_batches : u->batch, u->n_batches);
-  if (u->samples_per_second > 0)
-    {
-      g_autofree char *rate = _bp_format_count ((size_t) (u->samples_per_second + 0.5));
-      set_label (self->rate_label, "%s samples/s", rate);
-    }
-  if (u->elapsed > 0)
-    {
-      g_autofree char *elapsed = format_duration (u->elapsed);
-      g_autofree char *left = u->remaining >= 0 ? format_duration (u->remaining) : NULL;
-
-      if (left && !u->finished)
-        set_label (self->time_label, "%s elapsed · %s left", elapsed, left);
-      else
-        set_label (self->time_label, "%s elapsed", elapsed);
-    }
-  total = MAX (u->epochs, 1) * (double) MAX (u->n_batches, 1);
-  done = u->epoch * (double) MAX (u->n_batches, 1) + u->batch;
-  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (done / total, 0.0, 1.0));
-}
-
-static void
-show_result (BpWindow *self)
-{
-  if (self->test_n <= 0)
-    {
-      gtk_label_set_label (self->result_label, "");
-      return;
-    }
-  if (self->test_n <= 16)
-    set_label (self->result_label, "Test: %d/%d correct", self->test_correct, self->test_n);
-  else
-    set_label (self->result_label, "Test: %.1f %% (%d/%d)",
-               100.0 * self->test_correct / self->test_n, self->test_correct, self->test_n);
-}
-
 /* ---- runs -------------------------------------------------------------- */
 
-static void
-set_run_state (BpWindow *self)
+void
+_bp_window_set_run_state (BpWindow *self)
 {
   BpRunState state = self->run ? bp_run_get_state (self->run) : BP_RUN_IDLE;
 
@@ -227,7 +129,7 @@ set_run_state (BpWindow *self)
       self->run_state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUN_STATE]);
     }
-  update_actions (self);
+  _bp_window_update_actions (self);
 }
 
 /* Stops and joins the run's thread; its updates no longer reach us. */
@@ -257,8 +159,8 @@ _bp_window_reset_run (BpWindow *self)
   self->samples_per_second = 0.0;
   self->last_x = 0.0;
   self->run_stale = FALSE;
-  show_idle_status (self, self->data ? "Ready" : "");
-  set_run_state (self);
+  _bp_window_show_idle_status (self, self->data ? "Ready" : "");
+  _bp_window_set_run_state (self);
 }
 
 static void
@@ -335,7 +237,7 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
     {
       self->test_correct = u->test_correct;
       self->test_n = u->test_n;
-      show_result (self);
+      _bp_window_show_result (self);
     }
   if (u->epoch_samples_per_second > 0)
     self->samples_per_second = u->epoch_samples_per_second;
@@ -354,18 +256,18 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
     apply_pending_inspect (self);
   /* While a new set loads, the status line is the load's. */
   if (!self->loading)
-    show_update (self, u);
+    _bp_window_show_update (self, u);
   if (u->finished)
     run_ended (self, u);
   else if (!self->loading)
-    set_label (self->state_label, "%s", u->state == BP_RUN_PAUSED ? "Paused" : "Training");
-  set_run_state (self);
+    _bp_set_label (self->state_label, "%s", u->state == BP_RUN_PAUSED ? "Paused" : "Training");
+  _bp_window_set_run_state (self);
 }
 
 /* Makes sure there is a run that can go on: the current one unless it is
  * done, stale or gone; otherwise a fresh one. */
-static gboolean
-ensure_run (BpWindow *self)
+gboolean
+_bp_window_ensure_run (BpWindow *self)
 {
   g_autoptr(GError) error = NULL;
   NnTrainConfig config;
@@ -390,139 +292,6 @@ ensure_run (BpWindow *self)
   return TRUE;
 }
 
-/* ---- actions ----------------------------------------------------------- */
-
-static void
-train_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  BpWindow *self = BP_WINDOW (widget);
-
-  if (self->run && bp_run_is_alive (self->run))
-    {
-      bp_run_resume (self->run);
-      gtk_label_set_label (self->state_label, "Training");
-      set_run_state (self);
-      return;
-    }
-  if (!ensure_run (self))
-    return;
-  g_clear_error (&self->run_error);
-  bp_run_start (self->run, FALSE);
-  gtk_label_set_label (self->state_label, "Training");
-  set_run_state (self);
-}
-
-static void
-pause_resume_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  BpWindow *self = BP_WINDOW (widget);
-
-  if (self->run && bp_run_is_alive (self->run))
-    {
-      if (bp_run_get_state (self->run) == BP_RUN_PAUSED)
-        bp_run_resume (self->run);
-      else
-        bp_run_pause (self->run);
-      gtk_label_set_label (self->state_label,
-                           bp_run_get_state (self->run) == BP_RUN_PAUSED ? "Paused" : "Training");
-      set_run_state (self);
-    }
-  else
-    gtk_widget_activate_action (widget, "win.train", NULL);
-}
-
-static void
-step_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  BpWindow *self = BP_WINDOW (widget);
-
-  if (!ensure_run (self))
-    return;
-  if (g_str_equal (action_name, "win.step-epoch"))
-    bp_run_step_epoch (self->run);
-  else
-    bp_run_step_batch (self->run);
-  gtk_label_set_label (self->state_label, "Paused");
-  set_run_state (self);
-}
-
-static void
-stop_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  BpWindow *self = BP_WINDOW (widget);
-
-  if (self->run)
-    bp_run_stop (self->run);
-}
-
-static void
-reset_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  _bp_window_reset_run (BP_WINDOW (widget));
-}
-
-static void
-undo_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  bp_layer_panel_undo (BP_WINDOW (widget)->panel);
-}
-
-static void
-redo_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  bp_layer_panel_redo (BP_WINDOW (widget)->panel);
-}
-
-static void
-layer_move_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  BpWindow *self = BP_WINDOW (widget);
-
-  bp_layer_panel_move_selected (self->panel, g_str_equal (action_name, "win.layer-up") ? -1 : 1);
-}
-
-static void
-update_actions (BpWindow *self)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  gboolean loaded = self->data != NULL && !self->loading;
-  gboolean valid = loaded && bp_layer_panel_get_valid (self->panel);
-  gboolean alive = self->run && bp_run_is_alive (self->run);
-  gboolean paused = alive && bp_run_get_state (self->run) == BP_RUN_PAUSED;
-  const char *why = NULL, *icon;
-  g_autofree char *why_owned = NULL;
-
-  gtk_widget_action_set_enabled (widget, "win.train", valid && (!alive || paused));
-  gtk_widget_action_set_enabled (widget, "win.pause-resume", (alive && loaded) || valid);
-  gtk_widget_action_set_enabled (widget, "win.step-batch", valid && (!alive || paused));
-  gtk_widget_action_set_enabled (widget, "win.step-epoch", valid && (!alive || paused));
-  gtk_widget_action_set_enabled (widget, "win.stop", alive);
-  gtk_widget_action_set_enabled (widget, "win.reset", self->run != NULL);
-  gtk_widget_action_set_enabled (widget, "win.save-model", self->run != NULL && !alive);
-  gtk_widget_action_set_enabled (widget, "win.undo", bp_layer_panel_get_can_undo (self->panel));
-  gtk_widget_action_set_enabled (widget, "win.redo", bp_layer_panel_get_can_redo (self->panel));
-
-  /* Say why Train cannot go, where the user looks: on the button. */
-  if (self->loading)
-    why = "Loading the dataset…";
-  else if (!loaded)
-    why = why_owned = g_strdup_printf ("The dataset is not loaded: %s",
-                                       self->load_error ? self->load_error : "choose one");
-  else if (!valid)
-    why = why_owned = g_strdup_printf ("The network does not fit the data: %s",
-                                       bp_layer_panel_get_problem (self->panel));
-  else if (alive && !paused)
-    why = "Training…";
-  else
-    why = "Train (Ctrl+Return)";
-  set_tooltip (GTK_WIDGET (self->train_button), why);
-
-  icon = paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic";
-  if (g_strcmp0 (gtk_button_get_icon_name (self->pause_button), icon) != 0)
-    gtk_button_set_icon_name (self->pause_button, icon);
-  set_tooltip (GTK_WIDGET (self->pause_button), paused ? "Resume (Space)" : "Pause (Space)");
-}
-
 /* ---- the panel and the settings --------------------------------------- */
 
 static void
@@ -542,7 +311,7 @@ on_reset_confirm_cb (AdwMessageDialog *dialog, const char *response, BpWindow *s
       bp_run_resume (self->run);
       gtk_label_set_label (self->state_label, "Training");
     }
-  set_run_state (self);
+  _bp_window_set_run_state (self);
 }
 
 static void
@@ -574,13 +343,13 @@ on_panel_changed_cb (BpWindow *self, BpLayerPanel *panel)
       else
         self->run_stale = TRUE;
     }
-  update_actions (self);
+  _bp_window_update_actions (self);
 }
 
 static void
 on_panel_valid_cb (BpWindow *self, GParamSpec *pspec, BpLayerPanel *panel)
 {
-  update_actions (self);
+  _bp_window_update_actions (self);
 }
 
 static void
@@ -636,7 +405,7 @@ on_epochs_spin_value_changed_cb (BpWindow *self, GtkSpinButton *spin)
   if (self->updating || self->run == NULL)
     return;
   bp_run_set_epochs (self->run, gtk_spin_button_get_value_as_int (spin));
-  update_actions (self);
+  _bp_window_update_actions (self);
 }
 
 static void
@@ -755,17 +524,6 @@ show_data_rows (BpWindow *self)
 }
 
 static void
-show_data_summary (BpWindow *self)
-{
-  if (self->test_n > 0)
-    show_result (self);
-  else
-    set_label (self->result_label, "%s: %d training, %d test samples%s", self->data->title,
-               self->data->n_train, self->data->test ? self->data->test->n : 0,
-               self->data->source ? "" : " (generated)");
-}
-
-static void
 set_loading (BpWindow *self, gboolean loading)
 {
   if (self->loading == loading)
@@ -806,8 +564,8 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       show_data_rows (self);
       bp_layer_panel_set_data (self->panel, self->dataset, self->data->train->shape,
                                nn_dataset_n_outputs (self->data->train));
-      show_idle_status (self, alive ? "Paused" : "Ready");
-      show_data_summary (self);
+      _bp_window_show_idle_status (self, alive ? "Paused" : "Ready");
+      _bp_window_show_data_summary (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
     }
   else if (data == NULL)
@@ -840,7 +598,7 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       else
         _bp_window_toast (self, "Could not load %s: %s", job->name, error->message);
-      update_actions (self);
+      _bp_window_update_actions (self);
       return;
     }
 
@@ -869,9 +627,9 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_settings_set_string (self->settings, "last-dataset", self->dataset);
   bp_plot_set_log_y (self->loss_plot, TRUE);
-  show_idle_status (self, "Ready");
-  show_data_summary (self);
-  update_actions (self);
+  _bp_window_show_idle_status (self, "Ready");
+  _bp_window_show_data_summary (self);
+  _bp_window_update_actions (self);
 }
 
 static void
@@ -907,8 +665,8 @@ load_dataset (BpWindow *self)
 
   bp_layer_panel_set_data (self->panel, self->dataset, nn_shape_1d (0), 0);
   set_loading (self, TRUE);
-  show_idle_status (self, "Loading…");
-  update_actions (self);
+  _bp_window_show_idle_status (self, "Loading…");
+  _bp_window_update_actions (self);
 
   task = g_task_new (self, NULL, load_done_cb, NULL);
   g_task_set_task_data (task, load_job_ref (job), (GDestroyNotify) load_job_unref);
@@ -1106,29 +864,9 @@ bp_window_class_init (BpWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_panel_valid_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_train_option_changed_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.train", NULL, train_action);
-  gtk_widget_class_install_action (widget_class, "win.pause-resume", NULL, pause_resume_action);
-  gtk_widget_class_install_action (widget_class, "win.step-batch", NULL, step_action);
-  gtk_widget_class_install_action (widget_class, "win.step-epoch", NULL, step_action);
-  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
-  gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action);
-  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
-  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
-  gtk_widget_class_install_action (widget_class, "win.layer-up", NULL, layer_move_action);
-  gtk_widget_class_install_action (widget_class, "win.layer-down", NULL, layer_move_action);
+  _bp_window_class_init_actions (widget_class);
   _bp_window_class_init_files (widget_class);
 
-  /* Bindings, not application accelerators: these run after the focused
-   * widget had its chance, so Ctrl+Z still undoes typing in an entry.
-   * Space is the same, through bp_window_activate_focus(). */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.redo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.redo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.layer-up", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.layer-down", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
 }
 
 static GListModel *
@@ -1207,7 +945,7 @@ bp_window_init (BpWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  show_idle_status (self, "");
+  _bp_window_show_idle_status (self, "");
   last = g_settings_get_string (self->settings, "last-dataset");
   if (dataset_index (last) < 0
       || (g_str_has_prefix (last, "csv:") && !g_file_test (last + 4, G_FILE_TEST_EXISTS)))

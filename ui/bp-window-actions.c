@@ -1,0 +1,176 @@
+/* bp-window-actions.c: BpWindow's actions and when each is enabled.
+ *
+ * Train, pause and resume, the two steps, stop and reset; undo, redo and
+ * moving a layer in the panel; their key bindings; and
+ * _bp_window_update_actions(), the one place that says which of them can
+ * run now and why Train cannot. The actions that open files are in
+ * bp-window-files.c.
+ */
+#include "bp-window-private.h"
+
+/* The same for tooltips and icons, which _bp_window_update_actions() sets at every
+ * run update. */
+static void
+set_tooltip (GtkWidget *widget, const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
+static void
+train_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  BpWindow *self = BP_WINDOW (widget);
+
+  if (self->run && bp_run_is_alive (self->run))
+    {
+      bp_run_resume (self->run);
+      gtk_label_set_label (self->state_label, "Training");
+      _bp_window_set_run_state (self);
+      return;
+    }
+  if (!_bp_window_ensure_run (self))
+    return;
+  g_clear_error (&self->run_error);
+  bp_run_start (self->run, FALSE);
+  gtk_label_set_label (self->state_label, "Training");
+  _bp_window_set_run_state (self);
+}
+
+static void
+pause_resume_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  BpWindow *self = BP_WINDOW (widget);
+
+  if (self->run && bp_run_is_alive (self->run))
+    {
+      if (bp_run_get_state (self->run) == BP_RUN_PAUSED)
+        bp_run_resume (self->run);
+      else
+        bp_run_pause (self->run);
+      gtk_label_set_label (self->state_label,
+                           bp_run_get_state (self->run) == BP_RUN_PAUSED ? "Paused" : "Training");
+      _bp_window_set_run_state (self);
+    }
+  else
+    gtk_widget_activate_action (widget, "win.train", NULL);
+}
+
+static void
+step_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  BpWindow *self = BP_WINDOW (widget);
+
+  if (!_bp_window_ensure_run (self))
+    return;
+  if (g_str_equal (action_name, "win.step-epoch"))
+    bp_run_step_epoch (self->run);
+  else
+    bp_run_step_batch (self->run);
+  gtk_label_set_label (self->state_label, "Paused");
+  _bp_window_set_run_state (self);
+}
+
+static void
+stop_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  BpWindow *self = BP_WINDOW (widget);
+
+  if (self->run)
+    bp_run_stop (self->run);
+}
+
+static void
+reset_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  _bp_window_reset_run (BP_WINDOW (widget));
+}
+
+static void
+undo_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  bp_layer_panel_undo (BP_WINDOW (widget)->panel);
+}
+
+static void
+redo_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  bp_layer_panel_redo (BP_WINDOW (widget)->panel);
+}
+
+static void
+layer_move_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  BpWindow *self = BP_WINDOW (widget);
+
+  bp_layer_panel_move_selected (self->panel, g_str_equal (action_name, "win.layer-up") ? -1 : 1);
+}
+
+void
+_bp_window_update_actions (BpWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean loaded = self->data != NULL && !self->loading;
+  gboolean valid = loaded && bp_layer_panel_get_valid (self->panel);
+  gboolean alive = self->run && bp_run_is_alive (self->run);
+  gboolean paused = alive && bp_run_get_state (self->run) == BP_RUN_PAUSED;
+  const char *why = NULL, *icon;
+  g_autofree char *why_owned = NULL;
+
+  gtk_widget_action_set_enabled (widget, "win.train", valid && (!alive || paused));
+  gtk_widget_action_set_enabled (widget, "win.pause-resume", (alive && loaded) || valid);
+  gtk_widget_action_set_enabled (widget, "win.step-batch", valid && (!alive || paused));
+  gtk_widget_action_set_enabled (widget, "win.step-epoch", valid && (!alive || paused));
+  gtk_widget_action_set_enabled (widget, "win.stop", alive);
+  gtk_widget_action_set_enabled (widget, "win.reset", self->run != NULL);
+  gtk_widget_action_set_enabled (widget, "win.save-model", self->run != NULL && !alive);
+  gtk_widget_action_set_enabled (widget, "win.undo", bp_layer_panel_get_can_undo (self->panel));
+  gtk_widget_action_set_enabled (widget, "win.redo", bp_layer_panel_get_can_redo (self->panel));
+
+  /* Say why Train cannot go, where the user looks: on the button. */
+  if (self->loading)
+    why = "Loading the dataset…";
+  else if (!loaded)
+    why = why_owned = g_strdup_printf ("The dataset is not loaded: %s",
+                                       self->load_error ? self->load_error : "choose one");
+  else if (!valid)
+    why = why_owned = g_strdup_printf ("The network does not fit the data: %s",
+                                       bp_layer_panel_get_problem (self->panel));
+  else if (alive && !paused)
+    why = "Training…";
+  else
+    why = "Train (Ctrl+Return)";
+  set_tooltip (GTK_WIDGET (self->train_button), why);
+
+  icon = paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic";
+  if (g_strcmp0 (gtk_button_get_icon_name (self->pause_button), icon) != 0)
+    gtk_button_set_icon_name (self->pause_button, icon);
+  set_tooltip (GTK_WIDGET (self->pause_button), paused ? "Resume (Space)" : "Pause (Space)");
+}
+
+void
+_bp_window_class_init_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.train", NULL, train_action);
+  gtk_widget_class_install_action (widget_class, "win.pause-resume", NULL, pause_resume_action);
+  gtk_widget_class_install_action (widget_class, "win.step-batch", NULL, step_action);
+  gtk_widget_class_install_action (widget_class, "win.step-epoch", NULL, step_action);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
+  gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
+  gtk_widget_class_install_action (widget_class, "win.layer-up", NULL, layer_move_action);
+  gtk_widget_class_install_action (widget_class, "win.layer-down", NULL, layer_move_action);
+
+  /* Bindings, not application accelerators: these run after the focused
+   * widget had its chance, so Ctrl+Z still undoes typing in an entry.
+   * Space is the same, through bp_window_activate_focus(). */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.layer-up", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.layer-down", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+}
