@@ -10,8 +10,9 @@
  * coverage of the data section, rebuilds the expected tensor list from the
  * spec and input shape in __metadata__, matches names and shapes, and only
  * then allocates the network, whose size now equals the data actually
- * present. The writer writes a temporary file next to the target and
- * renames it over, so a failed save leaves an existing file untouched.
+ * present. The writer streams through nn-save.h, which refuses a FIFO or
+ * device at the path and renames a temporary file over the target, so a
+ * failed save leaves an existing file untouched.
  *
  * This file does not know PyTorch; it only names tensors the way
  * nn.Sequential's state_dict does. Conv layers (when they come) will need
@@ -19,6 +20,7 @@
  */
 #include "nn-model-file.h"
 #include "nn-loss.h"
+#include "nn-save.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,29 +190,10 @@ in_shape_parse (const char *text, NnShape *shape)
 
 /* write() all of @len bytes, through EINTR and short writes. */
 static gboolean
-write_all (int fd, const void *data, size_t len)
-{
-  const guint8 *p = data;
-
-  errno = 0;
-  while (len > 0)
-    {
-      ssize_t done = write (fd, p, len);
-      if (done < 0 && errno == EINTR)
-        continue;
-      if (done <= 0)
-        return FALSE;
-      p += done;
-      len -= (size_t) done;
-    }
-  return TRUE;
-}
-
-static gboolean
-write_floats_le (int fd, const float *v, size_t n)
+write_floats_le (NnSaveFile *f, const float *v, size_t n, GError **error)
 {
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  return write_all (fd, v, n * sizeof (float));
+  return nn_save_write (f, v, n * sizeof (float), error);
 #else
   guint32 buf[WRITE_CHUNK];
 
@@ -220,7 +203,7 @@ write_floats_le (int fd, const float *v, size_t n)
       memcpy (buf, v, m * sizeof (float));
       for (size_t i = 0; i < m; i++)
         buf[i] = GUINT32_TO_LE (buf[i]);
-      if (!write_all (fd, buf, m * sizeof (float)))
+      if (!nn_save_write (f, buf, m * sizeof (float), error))
         return FALSE;
       v += m;
       n -= m;
@@ -334,8 +317,9 @@ nn_model_save (const char *path, NnNetwork *net, const NnModelMeta *meta, GError
   const NnNetSpec *spec;
   NnLayerInfo *infos = NULL;
   Want *want = NULL;
-  int n_want = 0, fd = -1, saved_errno = 0;
-  char *header = NULL, *tmp = NULL;
+  NnSaveFile *f;
+  int n_want = 0;
+  char *header = NULL;
   gsize header_len = 0, padded;
   guint8 prefix[8];
   gboolean ok = FALSE;
@@ -376,52 +360,21 @@ nn_model_save (const char *path, NnNetwork *net, const NnModelMeta *meta, GError
   for (int i = 0; i < 8; i++)
     prefix[i] = (guint8) ((guint64) padded >> (8 * i));
 
-  /* Beside the target, so the final rename stays on one file system. */
-  tmp = g_strdup_printf ("%s.XXXXXX", path);
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "Could not save the model to %s: %s.",
-                   path, g_strerror (saved));
-      g_clear_pointer (&tmp, g_free);
-      goto out;
-    }
-  ok = write_all (fd, prefix, 8) && write_all (fd, header, padded);
+  /* nn-save.c checks what is at @path, writes beside it and renames over. */
+  f = nn_save_begin (path, error);
+  if (f == NULL)
+    goto out;
+  ok = nn_save_write (f, prefix, 8, error) && nn_save_write (f, header, padded, error);
   for (int k = 0; ok && k < n_want; k++)
-    ok = write_floats_le (fd, want[k].dst,
-                          (size_t) want[k].shape[0] * (want[k].rank == 2 ? want[k].shape[1] : 1));
-  if (!ok)
-    saved_errno = errno ? errno : EIO;
-  /* Flush to disk before the rename, or a crash could leave an empty file
-   * where the old model was. */
-  if (ok && fsync (fd) != 0)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (close (fd) != 0 && ok)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  fd = -1;
-  if (ok && g_rename (tmp, path) != 0)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (!ok)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "Could not save the model to %s: %s.",
-                   path, g_strerror (saved_errno));
-      g_unlink (tmp);
-    }
+    ok = write_floats_le (f, want[k].dst,
+                          (size_t) want[k].shape[0] * (want[k].rank == 2 ? want[k].shape[1] : 1),
+                          error);
+  if (ok)
+    ok = nn_save_commit (f, error);
+  else
+    nn_save_abort (f);
 
 out:
-  if (fd >= 0)
-    close (fd);
-  g_free (tmp);
   g_free (header);
   g_free (want);
   g_free (infos);

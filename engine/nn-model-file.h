@@ -24,8 +24,9 @@ typedef struct
 
 void        nn_model_meta_free (NnModelMeta *meta);
 
-/* Writes @net to @path through a temporary file renamed over it, so a failed
- * save (NN_ERROR_IO) leaves any existing file intact. The spec and input
+/* Writes @net to @path with nn-save.h: a failed save (NN_ERROR_IO) leaves any
+ * existing file intact, and a FIFO, device or folder at @path is refused
+ * (NN_ERROR_NOT_REGULAR_FILE) untouched. The spec and input
  * shape written are @net's own (@meta's spec and in_shape are not read);
  * @meta may be NULL, as may each of its other fields. */
 gboolean    nn_model_save      (const char *path, NnNetwork *net, const NnModelMeta *meta,

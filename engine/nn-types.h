@@ -23,6 +23,7 @@ typedef enum
   NN_ERROR_NO_MEMORY,        /* an allocation failed */
   NN_ERROR_DIVERGED,         /* NaN or Inf in the loss */
   NN_ERROR_CANCELLED,        /* the caller asked to stop */
+  NN_ERROR_NOT_REGULAR_FILE, /* a save onto a FIFO, device, folder or socket */
 } NnError;
 
 GQuark nn_error_quark (void);

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static char *tmpdir;
@@ -296,6 +297,24 @@ test_bad_inputs (void)
   }
 }
 
+/* --save onto a FIFO: refused with a sentence, the FIFO left as it was
+ * (and the run does not hang waiting for a reader). */
+static void
+test_save_onto_fifo (void)
+{
+  g_autofree char *fifo = g_build_filename (tmpdir, "pipe.safetensors", NULL);
+  g_auto(Run) r;
+  GStatBuf st;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  run_cli (&r, "train", "--dataset", "xor", "--net", "dense:2", "--epochs", "1", "--save", fifo,
+           NULL);
+  assert_clear_failure (&r, "not a regular file");
+  g_assert_nonnull (strstr (r.err, fifo));
+  g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+}
+
 static void
 test_help (void)
 {
@@ -323,6 +342,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/save-info-eval", test_save_info_eval);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/save-onto-fifo", test_save_onto_fifo);
   status = g_test_run ();
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);

@@ -9,9 +9,8 @@
 #include "test-util.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -653,8 +652,6 @@ test_save_fails (void)
   NnNetwork *big = make_net ("dense:128,relu,dense:64,relu,dense:10", nn_shape_3d (1, 28, 28), 12);
   NnNetwork *loaded;
   GError *error = NULL;
-  struct rlimit saved, limit;
-  void (*old_handler) (int);
   char *bad_names[] = { "ok", "\xff\xfe", NULL };
   NnModelMeta bad_meta = { NULL, { 0 }, NULL, NULL, bad_names };
   gboolean ok;
@@ -678,14 +675,9 @@ test_save_fails (void)
   /* A write that fails part way (the file size limit stands in for a full
    * disk, and works for root too): the model being replaced survives and
    * no temporary file is left behind. */
-  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
-  limit = saved;
-  limit.rlim_cur = 64 * 1024;
-  old_handler = signal (SIGXFSZ, SIG_IGN);
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  test_limit_file_size (64 * 1024);
   ok = nn_model_save (path, big, NULL, &error);
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
-  signal (SIGXFSZ, old_handler);
+  test_limit_file_size (0);
   g_assert_false (ok);
   g_assert_error (error, NN_ERROR, NN_ERROR_IO);
   g_test_message ("%s", error->message);
@@ -717,6 +709,49 @@ test_save_fails (void)
   g_free (dir);
 }
 
+/* The model writer goes through nn-save.h: what is at the path decides. */
+static void
+test_save_onto (void)
+{
+  char *dir = tmp_path ("save-onto");
+  char *fifo = g_build_filename (dir, "pipe.safetensors", NULL);
+  char *real = g_build_filename (dir, "real.safetensors", NULL);
+  char *link = g_build_filename (dir, "link.safetensors", NULL);
+  NnNetwork *net = make_net ("dense:3,relu,dense:2", nn_shape_1d (4), 13);
+  NnNetwork *loaded;
+  GError *error = NULL;
+  struct stat st;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_false (nn_model_save (fifo, net, NULL, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
+  g_clear_error (&error);
+  g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+
+  write_all (real, "old", 3);
+  g_assert_cmpint (g_chmod (real, 0600), ==, 0);
+  g_assert_cmpint (symlink ("real.safetensors", link), ==, 0);
+  g_assert_true (nn_model_save (link, net, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_lstat (link, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_cmpint (g_stat (real, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+  loaded = nn_model_load (real, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_params (net, loaded);
+  g_assert_cmpint (count_files (dir), ==, 3);
+
+  nn_network_free (loaded);
+  nn_network_free (net);
+  g_free (link);
+  g_free (real);
+  g_free (fifo);
+  g_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -741,6 +776,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/truncated", test_truncated);
   g_test_add_func ("/engine/model-file/damaged-header", test_damaged_header);
   g_test_add_func ("/engine/model-file/save-fails", test_save_fails);
+  g_test_add_func ("/engine/model-file/save-onto", test_save_onto);
 
   status = g_test_run ();
   test_remove_tree (tmp_root);

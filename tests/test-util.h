@@ -3,6 +3,8 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 /* Deletes @path and, if it is a folder, everything below it. */
 static inline void
@@ -22,4 +24,28 @@ test_remove_tree (const char *path)
       g_dir_close (dir);
     }
   g_remove (path);
+}
+
+/* With @bytes > 0, makes any write past @bytes of a file fail with EFBIG:
+ * a stand-in for a full disk that works for root too. 0 lifts it again. */
+static inline void
+test_limit_file_size (rlim_t bytes)
+{
+  static struct rlimit saved;
+  static void (*saved_handler) (int);
+  struct rlimit limit;
+
+  if (bytes > 0)
+    {
+      g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+      limit = saved;
+      limit.rlim_cur = bytes;
+      saved_handler = signal (SIGXFSZ, SIG_IGN);
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+    }
+  else
+    {
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+      signal (SIGXFSZ, saved_handler);
+    }
 }
