@@ -1,5 +1,6 @@
 /* nn-gradcheck.c: central-difference gradient checks (see the header). */
 #include "nn-gradcheck.h"
+#include "nn-kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -105,7 +106,7 @@ nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 
       params[k] = nn_rng_range (&rng, -0.1f, 0.1f);
 
   objective (net, x, r, n, seed);
-  nn_network_backward (net, r, n, dx);
+  nn_network_backward (net, r, n, FALSE, dx);
   memcpy (grads, nn_network_get_grads (net), sizeof (float) * n_params);
 
   for (size_t k = 0; k < n_params; k++)
@@ -131,12 +132,31 @@ nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 
   return acc_error (&acc);
 }
 
+/* The loss of @z (n, dim): of its softmax or sigmoid first, for a loss
+ * fused with that layer; @p (n, dim) is scratch for it. */
+static double
+loss_of (NnLossKind kind, NnLossInput input, float *dout, const float *z, float *p,
+         const gint32 *labels, const float *targets, int n, int dim)
+{
+  size_t m = (size_t) n * dim;
+
+  if (input != NN_LOSS_FROM_ACTIVATION)
+    return nn_loss_compute (kind, input, dout, z, labels, targets, n, dim);
+  if (kind == NN_LOSS_CROSS_ENTROPY)
+    nn_softmax_forward (p, z, n, dim);
+  else
+    nn_sigmoid_forward (p, z, m);
+  return nn_loss_compute (kind, input, dout, p, labels, targets, n, dim);
+}
+
 double
-nn_grad_check_loss (NnLossKind kind, gboolean probabilities, gboolean classification,
+nn_grad_check_loss (NnLossKind kind, NnLossInput input, gboolean classification,
                     int n, int dim, guint64 seed)
 {
   size_t m = (size_t) n * dim;
-  float *out = g_new (float, m), *dout = g_new (float, m), *targets = NULL;
+  float *out = g_new (float, m), *dout = g_new (float, m), *p = g_new (float, m);
+  float *targets = NULL;
+  const gint32 *cls_labels;
   gint32 *labels = g_new (gint32, n);
   NnRng rng;
   Acc acc = { 0 };
@@ -145,21 +165,11 @@ nn_grad_check_loss (NnLossKind kind, gboolean probabilities, gboolean classifica
   nn_rng_init (&rng, seed, 2);
   for (int i = 0; i < n; i++)
     labels[i] = (gint32) nn_rng_below (&rng, dim);
-  if (probabilities && kind == NN_LOSS_CROSS_ENTROPY)
-    {
-      /* Rows that sum to one, away from zero. */
-      for (int i = 0; i < n; i++)
-        {
-          float sum = 0.0f;
-          for (int j = 0; j < dim; j++)
-            sum += out[(size_t) i * dim + j] = nn_rng_range (&rng, 0.2f, 1.0f);
-          for (int j = 0; j < dim; j++)
-            out[(size_t) i * dim + j] /= sum;
-        }
-    }
-  else
-    for (size_t k = 0; k < m; k++)
-      out[k] = probabilities ? nn_rng_range (&rng, 0.1f, 0.9f) : nn_rng_range (&rng, -2.0f, 2.0f);
+  cls_labels = classification ? labels : NULL;
+  /* Logits for the fused forms, probabilities strictly inside (0, 1) otherwise. */
+  for (size_t k = 0; k < m; k++)
+    out[k] = input == NN_LOSS_FROM_PROBABILITIES ? nn_rng_range (&rng, 0.1f, 0.9f)
+                                                 : nn_rng_range (&rng, -2.0f, 2.0f);
   if (!classification)
     {
       targets = g_new (float, m);
@@ -167,24 +177,23 @@ nn_grad_check_loss (NnLossKind kind, gboolean probabilities, gboolean classifica
         targets[k] = kind == NN_LOSS_BCE ? nn_rng_uniform (&rng) : nn_rng_range (&rng, -2.0f, 2.0f);
     }
 
-  nn_loss_compute (kind, probabilities, dout, out, classification ? labels : NULL, targets, n, dim);
+  loss_of (kind, input, dout, out, p, cls_labels, targets, n, dim);
   for (size_t k = 0; k < m; k++)
     {
       float saved = out[k];
       double plus, minus;
 
       out[k] = saved + eps;
-      plus = nn_loss_compute (kind, probabilities, NULL, out, classification ? labels : NULL,
-                              targets, n, dim);
+      plus = loss_of (kind, input, NULL, out, p, cls_labels, targets, n, dim);
       out[k] = saved - eps;
-      minus = nn_loss_compute (kind, probabilities, NULL, out, classification ? labels : NULL,
-                               targets, n, dim);
+      minus = loss_of (kind, input, NULL, out, p, cls_labels, targets, n, dim);
       out[k] = saved;
       acc_add (&acc, dout[k], (plus - minus) / (2 * eps));
     }
 
   g_free (out);
   g_free (dout);
+  g_free (p);
   g_free (targets);
   g_free (labels);
   return acc_error (&acc);

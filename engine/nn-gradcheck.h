@@ -22,9 +22,11 @@ double nn_grad_check_network (const NnNetSpec *spec, NnShape in, int n, guint64 
 double nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 seed,
                                      double grad_scale);
 
-/* A loss on random outputs (n, dim): the gradient with respect to them.
- * Probabilities (for nll/bce) are drawn strictly inside (0, 1). */
-double nn_grad_check_loss    (NnLossKind kind, gboolean probabilities, gboolean classification,
+/* A loss on random outputs (n, dim): the gradient with respect to them,
+ * or with NN_LOSS_FROM_ACTIVATION with respect to the random logits that a
+ * softmax (cross-entropy) or sigmoid (bce) turned into them. Probabilities
+ * are drawn strictly inside (0, 1). */
+double nn_grad_check_loss    (NnLossKind kind, NnLossInput input, gboolean classification,
                               int n, int dim, guint64 seed);
 
 G_END_DECLS

@@ -3,10 +3,17 @@
 #include "nn-kernels.h"
 
 #include <math.h>
-#include <string.h>
 
-/* log(0) guard for losses that read probabilities. */
+/* log(0) guard for the value of losses that read probabilities. */
 #define NN_PROB_EPS 1e-7f
+
+/* p clamped to [eps, 1 - eps] for a log; NaN stays NaN (fmaxf would hide it
+ * from the trainer's divergence check). */
+static inline float
+clamp_prob (float p)
+{
+  return p < NN_PROB_EPS ? NN_PROB_EPS : p > 1.0f - NN_PROB_EPS ? 1.0f - NN_PROB_EPS : p;
+}
 
 static const struct
 {
@@ -48,17 +55,19 @@ nn_loss_from_name (const char *name, NnLossKind *kind)
   return FALSE;
 }
 
-gboolean
-nn_loss_takes_probabilities (NnLossKind kind, NnLayerKind last)
+NnLossInput
+nn_loss_input (NnLossKind kind, NnLayerKind last)
 {
   switch (kind)
     {
     case NN_LOSS_CROSS_ENTROPY:
-      return last == NN_LAYER_SOFTMAX;
+      return last == NN_LAYER_SOFTMAX ? NN_LOSS_FROM_ACTIVATION : NN_LOSS_FROM_LOGITS;
     case NN_LOSS_BCE:
-      return last == NN_LAYER_SIGMOID || last == NN_LAYER_SOFTMAX;
+      if (last == NN_LAYER_SIGMOID)
+        return NN_LOSS_FROM_ACTIVATION;
+      return last == NN_LAYER_SOFTMAX ? NN_LOSS_FROM_PROBABILITIES : NN_LOSS_FROM_LOGITS;
     default:
-      return FALSE;
+      return NN_LOSS_FROM_LOGITS;
     }
 }
 
@@ -104,18 +113,23 @@ nn_loss_softmax_cross_entropy (float *dout, const float *logits, const gint32 *l
 }
 
 float
-nn_loss_nll (float *dout, const float *probs, const gint32 *labels, int n, int dim)
+nn_loss_softmax_nll (float *dout, const float *probs, const gint32 *labels, int n, int dim)
 {
   double total = 0.0;
 
-  if (dout != NULL)
-    memset (dout, 0, sizeof (float) * n * dim);
   for (int i = 0; i < n; i++)
     {
-      float p = fmaxf (probs[(size_t) i * dim + labels[i]], NN_PROB_EPS);
-      total -= log (p);
+      const float *p = probs + (size_t) i * dim;
+
+      total -= log (clamp_prob (p[labels[i]]));
       if (dout != NULL)
-        dout[(size_t) i * dim + labels[i]] = -1.0f / (p * n);
+        {
+          float *d = dout + (size_t) i * dim;
+
+          for (int j = 0; j < dim; j++)
+            d[j] = p[j] / n;
+          d[labels[i]] -= 1.0f / n;
+        }
     }
   return (float) (total / n);
 }
@@ -152,21 +166,35 @@ nn_loss_mae (float *dout, const float *out, const float *target, int n, int dim)
   return (float) (total / m);
 }
 
-float
-nn_loss_bce (float *dout, const float *probs, const float *target, int n, int dim)
+/* Binary cross-entropy on probabilities; the gradient with respect to them,
+ * or with @fused with respect to the input of the sigmoid that made them. */
+static float
+bce_probs (float *dout, const float *probs, const float *target, int n, int dim, gboolean fused)
 {
   size_t m = (size_t) n * dim;
   double total = 0.0;
 
   for (size_t k = 0; k < m; k++)
     {
-      float p = CLAMP (probs[k], NN_PROB_EPS, 1.0f - NN_PROB_EPS);
+      float p = clamp_prob (probs[k]);
       float t = target[k];
       total -= t * log (p) + (1.0f - t) * log (1.0f - p);
       if (dout != NULL)
-        dout[k] = (p - t) / (p * (1.0f - p)) / m;
+        dout[k] = fused ? (probs[k] - t) / m : (p - t) / (p * (1.0f - p)) / m;
     }
   return (float) (total / m);
+}
+
+float
+nn_loss_bce (float *dout, const float *probs, const float *target, int n, int dim)
+{
+  return bce_probs (dout, probs, target, n, dim, FALSE);
+}
+
+float
+nn_loss_sigmoid_bce (float *dout, const float *probs, const float *target, int n, int dim)
+{
+  return bce_probs (dout, probs, target, n, dim, TRUE);
 }
 
 float
@@ -189,7 +217,7 @@ nn_loss_bce_logits (float *dout, const float *logits, const float *target, int n
 }
 
 float
-nn_loss_compute (NnLossKind kind, gboolean probabilities, float *dout,
+nn_loss_compute (NnLossKind kind, NnLossInput input, float *dout,
                  const float *out, const gint32 *labels, const float *targets,
                  int n, int dim)
 {
@@ -198,9 +226,11 @@ nn_loss_compute (NnLossKind kind, gboolean probabilities, float *dout,
 
   if (kind == NN_LOSS_CROSS_ENTROPY)
     {
-      g_return_val_if_fail (labels != NULL, NAN);
-      return probabilities ? nn_loss_nll (dout, out, labels, n, dim)
-                           : nn_loss_softmax_cross_entropy (dout, out, labels, n, dim);
+      /* Its gradient with respect to probabilities is not wanted anywhere. */
+      g_return_val_if_fail (labels != NULL && input != NN_LOSS_FROM_PROBABILITIES, NAN);
+      return input == NN_LOSS_FROM_ACTIVATION
+             ? nn_loss_softmax_nll (dout, out, labels, n, dim)
+             : nn_loss_softmax_cross_entropy (dout, out, labels, n, dim);
     }
 
   if (targets == NULL)
@@ -221,8 +251,9 @@ nn_loss_compute (NnLossKind kind, gboolean probabilities, float *dout,
       value = nn_loss_mae (dout, out, targets, n, dim);
       break;
     case NN_LOSS_BCE:
-      value = probabilities ? nn_loss_bce (dout, out, targets, n, dim)
-                            : nn_loss_bce_logits (dout, out, targets, n, dim);
+      value = input == NN_LOSS_FROM_ACTIVATION ? nn_loss_sigmoid_bce (dout, out, targets, n, dim)
+              : input == NN_LOSS_FROM_PROBABILITIES ? nn_loss_bce (dout, out, targets, n, dim)
+              : nn_loss_bce_logits (dout, out, targets, n, dim);
       break;
     default:
       value = NAN;

@@ -441,14 +441,24 @@ nn_network_forward_rows (NnNetwork *net, const NnDataset *ds, const guint32 *row
 /* With @sgd, dense layers update their weights in place instead of writing
  * gradients (see nn_network_backward_sgd). */
 static void
-backward (NnNetwork *net, const float *dout, int n, float *dx, const float *sgd)
+backward (NnNetwork *net, const float *dout, int n, gboolean skip_last, float *dx,
+          const float *sgd)
 {
+  const Layer *last = &net->layers[net->n_layers - 1];
   const float *g = dout;
-  int which = 0;
+  int top = net->n_layers - 1, which = 0;
 
   g_return_if_fail (n == net->last_n && net->n_x > 0);
+  g_return_if_fail (!skip_last || last->in_size == last->out_size);
 
-  for (int i = net->n_layers - 1; i >= 0; i--)
+  if (skip_last)
+    {
+      top--;
+      /* A network that is only that layer: its input gradient is dout. */
+      if (top < 0 && dx != NULL)
+        memcpy (dx, dout, sizeof (float) * n * last->in_size);
+    }
+  for (int i = top; i >= 0; i--)
     {
       Layer *l = &net->layers[i];
       const float *in = i > 0 ? net->layers[i - 1].out : net->x[0];
@@ -518,17 +528,18 @@ backward (NnNetwork *net, const float *dout, int n, float *dx, const float *sgd)
 }
 
 void
-nn_network_backward (NnNetwork *net, const float *dout, int n, float *dx)
+nn_network_backward (NnNetwork *net, const float *dout, int n, gboolean skip_last, float *dx)
 {
-  backward (net, dout, n, dx, NULL);
+  backward (net, dout, n, skip_last, dx, NULL);
 }
 
 void
-nn_network_backward_sgd (NnNetwork *net, const float *dout, int n, float lr, float weight_decay)
+nn_network_backward_sgd (NnNetwork *net, const float *dout, int n, gboolean skip_last,
+                         float lr, float weight_decay)
 {
   const float sgd[2] = { lr, weight_decay };
 
-  backward (net, dout, n, NULL, sgd);
+  backward (net, dout, n, skip_last, NULL, sgd);
 }
 
 gboolean

@@ -67,10 +67,14 @@ const float      *nn_network_forward_rows   (NnNetwork *net, const NnDataset *ds
                                              gboolean training, NnRng *rng);
 
 /* After a training forward of the same @n samples: dout (n, out_size) is the
- * gradient of the loss with respect to the output. Overwrites the gradient
- * block; writes the gradient for the input into @dx (n, in_size) unless NULL
- * (the first layer then skips that product). */
-void              nn_network_backward       (NnNetwork *net, const float *dout, int n, float *dx);
+ * gradient of the loss with respect to the output or, with @skip_last, with
+ * respect to the input of the last layer, which must keep its size (softmax,
+ * sigmoid: a loss fused with it, NN_LOSS_FROM_ACTIVATION), and is then
+ * stepped over. Overwrites the gradient block; writes the gradient for the
+ * input into @dx (n, in_size) unless NULL (the first layer then skips that
+ * product). */
+void              nn_network_backward       (NnNetwork *net, const float *dout, int n,
+                                             gboolean skip_last, float *dx);
 
 /* Backward and a plain SGD step in one pass, for speed: each dense layer's
  * weight gradient goes straight into its weights, W = (1 - lr wd) W - lr dW,
@@ -78,7 +82,7 @@ void              nn_network_backward       (NnNetwork *net, const float *dout, 
  * (it is left stale). The result equals nn_network_backward() followed by
  * an SGD step with weight decay @weight_decay, up to rounding. */
 void              nn_network_backward_sgd   (NnNetwork *net, const float *dout, int n,
-                                             float lr, float weight_decay);
+                                             gboolean skip_last, float lr, float weight_decay);
 
 /* Evaluation-mode outputs for any number of samples, in chunks. */
 gboolean          nn_network_predict        (NnNetwork *net, const float *x, int n, float *out);

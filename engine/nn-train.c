@@ -21,7 +21,7 @@ struct _NnTrainer
   NnTrainConfig  config;
   NnOptimizer   *opt;
   NnRng          dropout_rng;
-  gboolean       probabilities;   /* the loss reads probabilities, not logits */
+  NnLossInput    input;           /* what the loss reads, where its gradient enters */
   size_t         out_size;
 
   /* Position */
@@ -139,9 +139,9 @@ argmax (const float *v, int n)
 /* Turns raw outputs into what a user reads: class probabilities when the
  * network ends in logits for a probability loss. */
 static void
-to_probabilities (float *out, int n, int dim, NnLossKind loss, gboolean probabilities)
+to_probabilities (float *out, int n, int dim, NnLossKind loss, NnLossInput input)
 {
-  if (probabilities)
+  if (input != NN_LOSS_FROM_LOGITS)
     return;
   if (loss == NN_LOSS_CROSS_ENTROPY)
     nn_softmax_rows (out, n, dim);
@@ -155,7 +155,7 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
              const guint32 *rows, int n, GError **error)
 {
   gboolean classification = ds->task == NN_TASK_CLASSIFICATION;
-  gboolean probabilities = nn_loss_takes_probabilities (loss, last_kind (net));
+  NnLossInput input = nn_loss_input (loss, last_kind (net));
   size_t in_size = nn_network_get_in_size (net);
   int dim = (int) nn_network_get_out_size (net);
   NnEvalResult *r = NULL;
@@ -206,7 +206,7 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
           return NULL;
         }
       memcpy (out, y, sizeof (float) * count * dim);
-      total_loss += (double) count * nn_loss_compute (loss, probabilities, NULL, out,
+      total_loss += (double) count * nn_loss_compute (loss, input, NULL, out,
                                                       classification ? r->labels + start : NULL,
                                                       classification ? NULL : r->targets + (size_t) start * dim,
                                                       count, dim);
@@ -215,7 +215,7 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
   r->loss = (float) (total_loss / n);
   if (classification)
     {
-      to_probabilities (r->outputs, n, dim, loss, probabilities);
+      to_probabilities (r->outputs, n, dim, loss, input);
       for (int i = 0; i < n; i++)
         {
           r->predicted[i] = argmax (r->outputs + (size_t) i * dim, dim);
@@ -312,7 +312,7 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
   if (t->opt == NULL)
     goto fail;
   nn_rng_init (&t->dropout_rng, config->seed, 0xd40d);
-  t->probabilities = nn_loss_takes_probabilities (config->loss, last_kind (t->net));
+  t->input = nn_loss_input (config->loss, last_kind (t->net));
   t->out_size = nn_network_get_out_size (t->net);
   t->n_batches = (data->n_train + config->batch_size - 1) / config->batch_size;
   t->order = g_new (guint32, data->n_train);
@@ -514,6 +514,7 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
   int start = t->batch * t->config.batch_size;
   int n = MIN (t->config.batch_size, t->data->n_train - start);
   int dim = (int) t->out_size;
+  gboolean skip_last = t->input == NN_LOSS_FROM_ACTIVATION;
   double t0 = nn_now (), dt;
   const float *y;
   float loss;
@@ -528,7 +529,7 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
                    n);
       return FALSE;
     }
-  loss = nn_loss_compute (t->config.loss, t->probabilities, t->dout, y,
+  loss = nn_loss_compute (t->config.loss, t->input, t->dout, y,
                           classification ? t->labels : NULL,
                           classification ? NULL : t->targets, n, dim);
   if (!isfinite (loss))
@@ -548,13 +549,13 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
       /* Plain SGD folds into the weight-gradient products: the gradient
        * block is never written and read back (about 10 % of an MNIST
        * MLP batch). */
-      nn_network_backward_sgd (t->net, t->dout, n, nn_optimizer_get_lr (t->opt),
+      nn_network_backward_sgd (t->net, t->dout, n, skip_last, nn_optimizer_get_lr (t->opt),
                                t->config.optim.weight_decay);
       nn_optimizer_count_step (t->opt);
     }
   else
     {
-      nn_network_backward (t->net, t->dout, n, NULL);
+      nn_network_backward (t->net, t->dout, n, skip_last, NULL);
       nn_optimizer_step (t->opt, nn_network_get_params (t->net), nn_network_get_grads (t->net));
     }
 
@@ -711,6 +712,6 @@ nn_trainer_predict (NnTrainer *t, const float *x, int n, float *out)
   if (!nn_network_predict (t->net, x, n, out))
     return FALSE;
   if (classification)
-    to_probabilities (out, n, (int) t->out_size, t->config.loss, t->probabilities);
+    to_probabilities (out, n, (int) t->out_size, t->config.loss, t->input);
   return TRUE;
 }

@@ -3,6 +3,7 @@
 #include "nn-dataset.h"
 #include "nn-gradcheck.h"
 #include "nn-kernels.h"
+#include "nn-loss.h"
 #include "nn-network.h"
 #include "nn-optim.h"
 
@@ -422,10 +423,10 @@ test_fused_sgd_matches_step (void)
       fill (x, n * 9, &rng);
       fill (g, n * 5, &rng);
       nn_network_forward (a, x, n, TRUE, NULL);
-      nn_network_backward (a, g, n, NULL);
+      nn_network_backward (a, g, n, FALSE, NULL);
       nn_optimizer_step (opt, nn_network_get_params (a), nn_network_get_grads (a));
       nn_network_forward (b, x, n, TRUE, NULL);
-      nn_network_backward_sgd (b, g, n, c.lr, c.weight_decay);
+      nn_network_backward_sgd (b, g, n, FALSE, c.lr, c.weight_decay);
     }
   g_assert_cmpfloat (max_abs_diff (nn_network_get_params (a), nn_network_get_params (b), n_params),
                      <, 1e-5);
@@ -480,8 +481,8 @@ test_forward_rows (void)
       ya = nn_network_forward (a, x, n, TRUE, NULL);
       yb = nn_network_forward_rows (b, ds, rows, n, TRUE, NULL);
       g_assert_cmpmem (ya, sizeof (float) * n * 10, yb, sizeof (float) * n * 10);
-      nn_network_backward (a, g, n, NULL);
-      nn_network_backward (b, g, n, NULL);
+      nn_network_backward (a, g, n, FALSE, NULL);
+      nn_network_backward (b, g, n, FALSE, NULL);
       nn_optimizer_step (opt_a, nn_network_get_params (a), nn_network_get_grads (a));
       nn_optimizer_step (opt_b, nn_network_get_params (b), nn_network_get_grads (b));
       g_assert_cmpmem (nn_network_get_params (a), sizeof (float) * n_params,
@@ -495,6 +496,98 @@ test_forward_rows (void)
   nn_network_free (a);
   nn_network_free (b);
   nn_dataset_free (ds);
+}
+
+/* Cross-entropy after a softmax layer gives the gradient of cross-entropy
+ * on the logits: the same network without the softmax, trained on logits,
+ * gets the same loss, parameter and input gradients, and the fused SGD
+ * pass steps over the softmax the same way. */
+static void
+test_softmax_cross_entropy_fused (void)
+{
+  g_autoptr(NnNetSpec) with = nn_net_spec_parse ("dense:5,tanh,dense:3,softmax", NULL);
+  g_autoptr(NnNetSpec) without = nn_net_spec_parse ("dense:5,tanh,dense:3", NULL);
+  NnNetwork *a = nn_network_new (with, nn_shape_1d (4), NULL);
+  NnNetwork *b = nn_network_new (without, nn_shape_1d (4), NULL);
+  NnNetwork *c = nn_network_new (with, nn_shape_1d (4), NULL);
+  NnLossInput in_a = nn_loss_input (NN_LOSS_CROSS_ENTROPY, NN_LAYER_SOFTMAX);
+  NnLossInput in_b = nn_loss_input (NN_LOSS_CROSS_ENTROPY, NN_LAYER_DENSE);
+  size_t n_params = nn_network_get_n_params (a);
+  const int n = 6;
+  float x[6 * 4], ga[6 * 3], gb[6 * 3], dxa[6 * 4], dxb[6 * 4];
+  gint32 labels[6] = { 0, 1, 2, 2, 1, 0 };
+  float la, lb;
+  NnRng rng;
+
+  g_assert_cmpint (in_a, ==, NN_LOSS_FROM_ACTIVATION);
+  g_assert_cmpint (in_b, ==, NN_LOSS_FROM_LOGITS);
+  g_assert_cmpuint (nn_network_get_n_params (b), ==, n_params);
+  nn_network_init (a, NN_INIT_GLOROT, 6);
+  nn_network_init (b, NN_INIT_GLOROT, 6);
+  nn_network_init (c, NN_INIT_GLOROT, 6);
+  nn_rng_init (&rng, 6, 0);
+  fill (x, G_N_ELEMENTS (x), &rng);
+  la = nn_loss_compute (NN_LOSS_CROSS_ENTROPY, in_a, ga, nn_network_forward (a, x, n, TRUE, NULL),
+                        labels, NULL, n, 3);
+  lb = nn_loss_compute (NN_LOSS_CROSS_ENTROPY, in_b, gb, nn_network_forward (b, x, n, TRUE, NULL),
+                        labels, NULL, n, 3);
+  g_assert_cmpfloat_with_epsilon (la, lb, 1e-6);
+  g_assert_cmpfloat (max_abs_diff (ga, gb, G_N_ELEMENTS (ga)), <, 1e-6);
+  nn_network_backward (a, ga, n, TRUE, dxa);
+  nn_network_backward (b, gb, n, FALSE, dxb);
+  g_assert_cmpfloat (max_abs_diff (nn_network_get_grads (a), nn_network_get_grads (b), n_params),
+                     <, 1e-6);
+  g_assert_cmpfloat (max_abs_diff (dxa, dxb, G_N_ELEMENTS (dxa)), <, 1e-6);
+
+  /* backward_sgd steps over the softmax too: c ends where a's step would. */
+  nn_network_forward (c, x, n, TRUE, NULL);
+  nn_network_backward_sgd (c, ga, n, TRUE, 0.5f, 0.0f);
+  for (size_t k = 0; k < n_params; k++)
+    nn_network_get_params (a)[k] -= 0.5f * nn_network_get_grads (a)[k];
+  g_assert_cmpfloat (max_abs_diff (nn_network_get_params (a), nn_network_get_params (c), n_params),
+                     <, 1e-6);
+  nn_network_free (a);
+  nn_network_free (b);
+  nn_network_free (c);
+}
+
+/* A confidently wrong sample: the softmax gives its class a probability
+ * that underflows to 0. Its gradient is still p - onehot = (1, -1) at the
+ * last layer and reaches the first; through the softmax's own backward,
+ * as before, it was p times that, i.e. 0, and training stalled. */
+static void
+test_saturated_softmax_still_learns (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:3,tanh,dense:2,softmax", NULL);
+  NnNetwork *net = nn_network_new (spec, nn_shape_1d (2), NULL);
+  NnLossInput input = nn_loss_input (NN_LOSS_CROSS_ENTROPY, NN_LAYER_SOFTMAX);
+  float x[2] = { 0.5f, -0.25f }, dout[2], dx[2], *w2, *b2;
+  gint32 label = 1;
+  const float *p;
+  float loss, *grads;
+  double first = 0.0;
+  int shape[2];
+
+  nn_network_init (net, NN_INIT_GLOROT, 2);
+  g_assert_true (nn_network_layer_params (net, 2, &w2, shape, &b2, NULL));
+  b2[0] = 60.0f;
+  b2[1] = -60.0f;
+  p = nn_network_forward (net, x, 1, TRUE, NULL);
+  g_assert_cmpfloat (p[1], ==, 0.0f);
+  loss = nn_loss_compute (NN_LOSS_CROSS_ENTROPY, input, dout, p, &label, NULL, 1, 2);
+  g_assert_true (isfinite (loss));
+  g_assert_cmpfloat (loss, >, 15.0f);
+  nn_network_backward (net, dout, 1, input == NN_LOSS_FROM_ACTIVATION, dx);
+
+  grads = nn_network_get_grads (net);
+  g_assert_cmpfloat_with_epsilon (grads[(b2 - nn_network_get_params (net)) + 0], 1.0f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (grads[(b2 - nn_network_get_params (net)) + 1], -1.0f, 1e-6);
+  /* The first layer's weights and biases: (w2[0] - w2[1]) (1 - h^2) x, not 0. */
+  for (int k = 0; k < 3 * 2 + 3; k++)
+    first += fabs (grads[k]);
+  g_assert_cmpfloat (first, >, 0.1);
+  g_assert_cmpfloat (fabs (dx[0]) + fabs (dx[1]), >, 0.1);
+  nn_network_free (net);
 }
 
 int
@@ -520,5 +613,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/init/schemes", test_init_schemes);
   g_test_add_func ("/engine/network/fused-sgd", test_fused_sgd_matches_step);
   g_test_add_func ("/engine/network/forward-rows", test_forward_rows);
+  g_test_add_func ("/engine/network/softmax-cross-entropy", test_softmax_cross_entropy_fused);
+  g_test_add_func ("/engine/network/saturated-softmax", test_saturated_softmax_still_learns);
   return g_test_run ();
 }

@@ -63,39 +63,67 @@ test_onehot_for_classification (void)
 {
   float out[] = { 0.1f, 0.9f, 0.7f, 0.3f };
   gint32 labels[] = { 1, 0 };
-  float mse = nn_loss_compute (NN_LOSS_MSE, FALSE, NULL, out, labels, NULL, 2, 2);
+  float mse = nn_loss_compute (NN_LOSS_MSE, NN_LOSS_FROM_LOGITS, NULL, out, labels, NULL, 2, 2);
 
   g_assert_cmpfloat_with_epsilon (mse, (0.01f + 0.01f + 0.09f + 0.09f) / 4, 1e-6);
 }
 
 static void
-test_takes_probabilities (void)
+test_loss_input (void)
 {
-  g_assert_true (nn_loss_takes_probabilities (NN_LOSS_CROSS_ENTROPY, NN_LAYER_SOFTMAX));
-  g_assert_false (nn_loss_takes_probabilities (NN_LOSS_CROSS_ENTROPY, NN_LAYER_DENSE));
-  g_assert_true (nn_loss_takes_probabilities (NN_LOSS_BCE, NN_LAYER_SIGMOID));
-  g_assert_false (nn_loss_takes_probabilities (NN_LOSS_MSE, NN_LAYER_SIGMOID));
+  g_assert_cmpint (nn_loss_input (NN_LOSS_CROSS_ENTROPY, NN_LAYER_SOFTMAX), ==,
+                   NN_LOSS_FROM_ACTIVATION);
+  g_assert_cmpint (nn_loss_input (NN_LOSS_CROSS_ENTROPY, NN_LAYER_DENSE), ==, NN_LOSS_FROM_LOGITS);
+  g_assert_cmpint (nn_loss_input (NN_LOSS_BCE, NN_LAYER_SIGMOID), ==, NN_LOSS_FROM_ACTIVATION);
+  g_assert_cmpint (nn_loss_input (NN_LOSS_BCE, NN_LAYER_SOFTMAX), ==, NN_LOSS_FROM_PROBABILITIES);
+  g_assert_cmpint (nn_loss_input (NN_LOSS_BCE, NN_LAYER_DENSE), ==, NN_LOSS_FROM_LOGITS);
+  g_assert_cmpint (nn_loss_input (NN_LOSS_MSE, NN_LAYER_SIGMOID), ==, NN_LOSS_FROM_LOGITS);
+}
+
+/* Saturated probabilities: the true class at exactly 0 (or a sigmoid at
+ * exactly 1 for a 0 target) still gives the full gradient p - target, and
+ * a large finite loss; a NaN output stays NaN, so divergence is seen. */
+static void
+test_saturated_probabilities (void)
+{
+  float p[] = { 1.0f, 0.0f }, t[] = { 0.0f, 1.0f }, d[2], nan_p[] = { NAN, NAN };
+  gint32 label = 1;
+  float loss = nn_loss_softmax_nll (d, p, &label, 1, 2);
+
+  g_assert_cmpfloat_with_epsilon (loss, -logf (1e-7f), 1e-3);
+  g_assert_cmpfloat (d[0], ==, 1.0f);
+  g_assert_cmpfloat (d[1], ==, -1.0f);
+  loss = nn_loss_sigmoid_bce (d, p, t, 1, 2);
+  g_assert_true (isfinite (loss));
+  g_assert_cmpfloat (loss, >, 15.0f);
+  g_assert_cmpfloat (d[0], ==, 0.5f);
+  g_assert_cmpfloat (d[1], ==, -0.5f);
+  g_assert_true (isnan (nn_loss_softmax_nll (NULL, nan_p, &label, 1, 2)));
+  g_assert_true (isnan (nn_loss_sigmoid_bce (NULL, nan_p, t, 1, 2)));
+  g_assert_true (isnan (nn_loss_bce (NULL, nan_p, t, 1, 2)));
 }
 
 static void
 test_grad_checks (void)
 {
-  struct { NnLossKind kind; gboolean probs; gboolean cls; } cases[] = {
-    { NN_LOSS_CROSS_ENTROPY, FALSE, TRUE },
-    { NN_LOSS_CROSS_ENTROPY, TRUE, TRUE },
-    { NN_LOSS_MSE, FALSE, TRUE },
-    { NN_LOSS_MSE, FALSE, FALSE },
-    { NN_LOSS_MAE, FALSE, FALSE },
-    { NN_LOSS_BCE, TRUE, TRUE },
-    { NN_LOSS_BCE, FALSE, TRUE },
-    { NN_LOSS_BCE, FALSE, FALSE },
+  struct { NnLossKind kind; NnLossInput input; gboolean cls; } cases[] = {
+    { NN_LOSS_CROSS_ENTROPY, NN_LOSS_FROM_LOGITS, TRUE },
+    { NN_LOSS_CROSS_ENTROPY, NN_LOSS_FROM_ACTIVATION, TRUE },
+    { NN_LOSS_MSE, NN_LOSS_FROM_LOGITS, TRUE },
+    { NN_LOSS_MSE, NN_LOSS_FROM_LOGITS, FALSE },
+    { NN_LOSS_MAE, NN_LOSS_FROM_LOGITS, FALSE },
+    { NN_LOSS_BCE, NN_LOSS_FROM_PROBABILITIES, TRUE },
+    { NN_LOSS_BCE, NN_LOSS_FROM_ACTIVATION, TRUE },
+    { NN_LOSS_BCE, NN_LOSS_FROM_ACTIVATION, FALSE },
+    { NN_LOSS_BCE, NN_LOSS_FROM_LOGITS, TRUE },
+    { NN_LOSS_BCE, NN_LOSS_FROM_LOGITS, FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      double err = nn_grad_check_loss (cases[i].kind, cases[i].probs, cases[i].cls, 6, 4, 10 + i);
+      double err = nn_grad_check_loss (cases[i].kind, cases[i].input, cases[i].cls, 6, 4, 10 + i);
       if (g_test_verbose ())
-        g_printerr ("%s probs=%d cls=%d: %.2e\n", nn_loss_name (cases[i].kind), cases[i].probs,
+        g_printerr ("%s input=%d cls=%d: %.2e\n", nn_loss_name (cases[i].kind), cases[i].input,
                     cases[i].cls, err);
       g_assert_cmpfloat (err, <, 2e-3);
     }
@@ -123,7 +151,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/loss/reductions", test_reductions);
   g_test_add_func ("/engine/loss/bce", test_bce_values);
   g_test_add_func ("/engine/loss/one-hot", test_onehot_for_classification);
-  g_test_add_func ("/engine/loss/takes-probabilities", test_takes_probabilities);
+  g_test_add_func ("/engine/loss/input", test_loss_input);
+  g_test_add_func ("/engine/loss/saturated", test_saturated_probabilities);
   g_test_add_func ("/engine/loss/grad-check", test_grad_checks);
   g_test_add_func ("/engine/loss/names", test_names);
   return g_test_run ();
