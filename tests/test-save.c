@@ -10,7 +10,6 @@
 #include "test-util.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,18 +55,6 @@ static void
 put (const char *path, const char *text)
 {
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
-}
-
-/* A save onto a FIFO would block in open() until a reader came; the alarm
- * turns such a hang into a failure instead of a stuck suite. */
-static void
-on_alarm (int sig)
-{
-  static const char msg[] = "Bail out! the save blocked on the FIFO\n";
-
-  (void) sig;
-  (void) !write (STDOUT_FILENO, msg, sizeof msg - 1);
-  _exit (1);
 }
 
 static void
@@ -215,18 +202,16 @@ test_fifo (void)
   char *fifo = g_build_filename (dir, "pipe", NULL);
   char *link = g_build_filename (dir, "to-pipe", NULL);
   const char *paths[] = { fifo, link };
-  void (*old_handler) (int);
   struct stat st;
 
   g_assert_cmpint (mkfifo (fifo, 0640), ==, 0);
   g_assert_cmpint (symlink ("pipe", link), ==, 0);
-  old_handler = signal (SIGALRM, on_alarm);
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
       GError *error = NULL;
       NnSaveFile *f;
 
-      alarm (10);
+      test_guard_hang (10);
       g_assert_false (nn_save_contents (paths[i], "data", 4, &error));
       g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
       g_assert_nonnull (strstr (error->message, paths[i]));
@@ -236,12 +221,11 @@ test_fifo (void)
       g_clear_error (&error);
 
       f = nn_save_begin (paths[i], &error);
-      alarm (0);
+      test_guard_hang (0);
       g_assert_null (f);
       g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
       g_clear_error (&error);
     }
-  signal (SIGALRM, old_handler);
   g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
   g_assert_true (S_ISFIFO (st.st_mode));
   g_assert_cmpint (st.st_mode & 07777, ==, 0640);

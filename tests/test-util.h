@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* Deletes @path and, if it is a folder, everything below it. */
 static inline void
@@ -48,4 +49,23 @@ test_limit_file_size (rlim_t bytes)
       g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
       signal (SIGXFSZ, saved_handler);
     }
+}
+
+static inline void
+test_on_alarm (int sig)
+{
+  static const char msg[] = "Bail out! the test hung (e.g. it opened a FIFO with no reader)\n";
+
+  (void) sig;
+  (void) !write (STDOUT_FILENO, msg, sizeof msg - 1);
+  _exit (1);
+}
+
+/* Fails the test if it is still running after @seconds (0 disarms), so a
+ * hang (a save that opened a FIFO, say) is a failure, not a stuck suite. */
+static inline void
+test_guard_hang (unsigned seconds)
+{
+  signal (SIGALRM, seconds ? test_on_alarm : SIG_DFL);
+  alarm (seconds);
 }

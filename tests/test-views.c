@@ -7,9 +7,11 @@
  * anything; tests/test-ui-inspect.c does that through the window.
  */
 #include "ui-test-util.h"
+#include "test-util.h"
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -19,6 +21,7 @@
 #include "bp-misclassified.h"
 #include "bp-plot.h"
 #include "bp-prediction-grid.h"
+#include "nn-types.h"
 
 static GtkWidget *
 show_in_window (GtkWidget *child, int width, int height)
@@ -41,6 +44,31 @@ assert_file_nonempty (const char *path)
 
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 100);
+}
+
+/* (transfer full) a fresh FIFO in the output folder. */
+static char *
+make_fifo (const char *name)
+{
+  char *path = g_build_filename (ui_test_output_dir (), name, NULL);
+
+  g_remove (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  return path;
+}
+
+/* An export onto a FIFO is refused with a sentence, and the FIFO stays. */
+static void
+assert_fifo_refused (gboolean ok, GError **error, const char *fifo)
+{
+  GStatBuf st;
+
+  g_assert_false (ok);
+  g_assert_error (*error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
+  g_assert_nonnull (strstr ((*error)->message, fifo));
+  g_clear_error (error);
+  g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
 }
 
 /* ---- BpPlot ------------------------------------------------------------- */
@@ -215,6 +243,35 @@ test_plot_export (void)
   g_assert_false (bp_plot_export (BP_PLOT (plot), "/nonexistent/dir/x.csv", BP_EXPORT_CSV, 0, 0,
                                   &error));
   g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Every format goes through the safe save: a FIFO is refused and left
+   * as it was, a symlink is followed and stays a link. */
+  {
+    g_autofree char *fifo = make_fifo ("plot-export.fifo");
+    g_autofree char *target = g_build_filename (ui_test_output_dir (), "plot-linked.svg", NULL);
+    g_autofree char *link = g_build_filename (ui_test_output_dir (), "plot-link.svg", NULL);
+    static const BpExportFormat all[] = { BP_EXPORT_CSV, BP_EXPORT_PNG, BP_EXPORT_SVG,
+                                          BP_EXPORT_PDF };
+    GStatBuf st;
+
+    test_guard_hang (30);
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      assert_fifo_refused (bp_plot_export (BP_PLOT (plot), fifo, all[i], 100, 100, &error), &error,
+                           fifo);
+    test_guard_hang (0);
+
+    g_remove (link);
+    g_assert_true (g_file_set_contents (target, "old", -1, NULL));
+    g_assert_cmpint (symlink ("plot-linked.svg", link), ==, 0);
+    g_assert_true (bp_plot_export (BP_PLOT (plot), link, BP_EXPORT_SVG, 200, 100, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_lstat (link, &st), ==, 0);
+    g_assert_true (S_ISLNK (st.st_mode));
+    assert_file_nonempty (target);
+    g_remove (fifo);
+    g_remove (link);
+  }
 }
 
 static void
@@ -599,6 +656,22 @@ test_inspector_export (Fixture *f, gconstpointer unused)
 
   g_assert_false (bp_inspector_export_view (insp, "nonsense", csv, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Each view's PNG, and the confusion CSV, refuse a FIFO and leave it. */
+  {
+    g_autofree char *fifo = make_fifo ("export-view.png");
+    g_autofree char *fifo_csv = make_fifo ("export-view.csv");
+
+    test_guard_hang (30);
+    for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+      assert_fifo_refused (bp_inspector_export_view (insp, views[i], fifo, &error), &error, fifo);
+    assert_fifo_refused (bp_inspector_export_view (insp, "confusion", fifo_csv, &error), &error,
+                         fifo_csv);
+    test_guard_hang (0);
+    g_remove (fifo);
+    g_remove (fifo_csv);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

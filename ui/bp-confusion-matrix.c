@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "bp-view-util.h"
+#include "nn-save.h"
 
 typedef struct
 {
@@ -518,5 +519,5 @@ bp_confusion_matrix_export_csv (BpConfusionMatrix *self, const char *path, GErro
                                                    (double) self->counts[t * self->k + t] / self->row_totals[t])
                                 : "");
     }
-  return g_file_set_contents (path, s->str, s->len, error);
+  return nn_save_contents (path, s->str, s->len, error);
 }

@@ -20,6 +20,7 @@
  */
 #include "bp-plot.h"
 #include "bp-view-util.h"
+#include "nn-save.h"
 
 #include <math.h>
 #include <string.h>
@@ -1481,7 +1482,7 @@ export_csv (BpPlot *self, const char *path, GError **error)
         }
     }
 
-  return g_file_set_contents (path, out->str, out->len, error);
+  return nn_save_contents (path, out->str, out->len, error);
 }
 
 gboolean
@@ -1489,8 +1490,9 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
                 GError **error)
 {
   cairo_surface_t *surface = NULL;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
   cairo_t *cr;
-  cairo_status_t status;
+  gboolean ok;
   PlotGeom geom = { 0 };
   BpViewColors colors;
   PangoLayout *layout;
@@ -1520,10 +1522,10 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
       surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
       break;
     case BP_EXPORT_SVG:
-      surface = cairo_svg_surface_create (path, width, height);
+      surface = cairo_svg_surface_create_for_stream (_bp_append_bytes, bytes, width, height);
       break;
     case BP_EXPORT_PDF:
-      surface = cairo_pdf_surface_create (path, width, height);
+      surface = cairo_pdf_surface_create_for_stream (_bp_append_bytes, bytes, width, height);
       break;
     case BP_EXPORT_CSV:
     default:
@@ -1545,14 +1547,11 @@ bp_plot_export (BpPlot *self, const char *path, BpExportFormat format, int width
   g_object_unref (layout);
   cairo_destroy (cr);
 
+  /* Rendered in memory, then saved safely: never straight onto @path. */
   if (format == BP_EXPORT_PNG)
-    status = cairo_surface_write_to_png (surface, path);
+    ok = _bp_save_png (surface, path, error);
   else
-    {
-      cairo_surface_finish (surface);
-      status = cairo_surface_status (surface);
-    }
+    ok = _bp_save_stream (surface, bytes, path, error);
   cairo_surface_destroy (surface);
-
-  return _bp_export_status_ok (status, path, error);
+  return ok;
 }

@@ -4,6 +4,7 @@
  * arrives (surfaces) or is a few Cairo calls used while drawing.
  */
 #include "bp-view-util.h"
+#include "nn-save.h"
 
 #include <math.h>
 
@@ -133,6 +134,33 @@ _bp_export_status_ok (cairo_status_t status, const char *path, GError **error)
   return TRUE;
 }
 
+cairo_status_t
+_bp_append_bytes (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+gboolean
+_bp_save_png (cairo_surface_t *surface, const char *path, GError **error)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+
+  if (!_bp_export_status_ok (cairo_surface_write_to_png_stream (surface, _bp_append_bytes, bytes),
+                             path, error))
+    return FALSE;
+  return nn_save_contents (path, bytes->data, bytes->len, error);
+}
+
+gboolean
+_bp_save_stream (cairo_surface_t *surface, GByteArray *bytes, const char *path, GError **error)
+{
+  cairo_surface_finish (surface);
+  if (!_bp_export_status_ok (cairo_surface_status (surface), path, error))
+    return FALSE;
+  return nn_save_contents (path, bytes->data, bytes->len, error);
+}
+
 void
 _bp_view_snapshot (GtkWidget *view, GtkSnapshot *snapshot, BpViewDrawFunc draw)
 {
@@ -158,7 +186,7 @@ _bp_view_export_png (GtkWidget *view, BpViewDrawFunc draw, const char *path, int
   cairo_t *cr;
   PangoLayout *layout;
   BpViewColors colors;
-  cairo_status_t status;
+  gboolean ok;
 
   if (width <= 0 || height <= 0)
     {
@@ -185,9 +213,9 @@ _bp_view_export_png (GtkWidget *view, BpViewDrawFunc draw, const char *path, int
   g_object_unref (layout);
   cairo_destroy (cr);
 
-  status = cairo_surface_write_to_png (surface, path);
+  ok = _bp_save_png (surface, path, error);
   cairo_surface_destroy (surface);
-  return _bp_export_status_ok (status, path, error);
+  return ok;
 }
 
 gboolean

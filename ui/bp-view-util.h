@@ -2,7 +2,9 @@
  *
  * Theme colours, sample images as Cairo surfaces, a diverging colour map, the
  * empty-state message, and PNG export through the same draw function a view
- * uses in snapshot(). Internal to ui/ (the leading underscore); not a widget.
+ * uses in snapshot(). Every export is rendered in memory and written with
+ * nn_save_contents(), the project's one safe save. Internal to ui/ (the
+ * leading underscore); not a widget.
  */
 #pragma once
 
@@ -47,6 +49,17 @@ void             _bp_paint_surface     (cairo_t *cr, cairo_surface_t *surface, d
 gboolean         _bp_export_size_ok    (int width, int height, GError **error);
 /* FALSE with an error naming @path when @status is not a success. */
 gboolean         _bp_export_status_ok  (cairo_status_t status, const char *path, GError **error);
+/* A cairo_write_func_t appending to the GByteArray @closure. */
+cairo_status_t   _bp_append_bytes      (void *closure, const unsigned char *data,
+                                        unsigned int length);
+/* Encodes the image @surface as PNG and saves it at @path through nn-save.h
+ * (so a FIFO or folder at @path is refused, a symlink followed). */
+gboolean         _bp_save_png          (cairo_surface_t *surface, const char *path,
+                                        GError **error);
+/* Finishes @surface, a stream surface (SVG, PDF) writing with
+ * _bp_append_bytes into @bytes, and saves @bytes at @path through nn-save.h. */
+gboolean         _bp_save_stream       (cairo_surface_t *surface, GByteArray *bytes,
+                                        const char *path, GError **error);
 /* Paints @draw into a PNG of @width x @height (0: the widget's size, else a default). */
 gboolean         _bp_view_export_png   (GtkWidget *view, BpViewDrawFunc draw, const char *path,
                                         int width, int height, GError **error);
