@@ -2,8 +2,11 @@
  * window, under Xvfb: add and remove layers through the panel's actions,
  * see a network that does not fit marked on its row with Train disabled
  * and a tooltip saying why, reorder with the window's Alt+Up/Down actions,
- * and undo and redo all of it. */
+ * and undo and redo all of it; Ctrl+Z typed in a layer's number field
+ * undoes the network edit. */
 #include "ui-test-util.h"
+
+#include "bp-layer-row.h"
 
 static char *
 spec_text (BpWindow *window)
@@ -94,10 +97,69 @@ test_network_edit_undo (void)
   ui_test_close (window, 5);
 }
 
+/* The number field of the first layer row. */
+static GtkSpinButton *
+first_value_spin (BpWindow *window)
+{
+  GtkWidget *row = ui_test_find_type (GTK_WIDGET (bp_window_get_panel (window)),
+                                      BP_TYPE_LAYER_ROW);
+
+  g_assert_nonnull (row);
+  return GTK_SPIN_BUTTON (ui_test_find_type (row, GTK_TYPE_SPIN_BUTTON));
+}
+
+/* A user changes the units of the first layer with the keyboard, in the
+ * field, then presses Ctrl+Z there: the edit is undone, the field shows
+ * the value before it. (GtkText's own undo took the key: it turned the
+ * field's text back, to nothing at first, and leaving the field recorded
+ * what was left, 1, as a new edit.) */
+static void
+test_network_field_undo (void)
+{
+  BpWindow *window = ui_test_window ("xor");
+  BpLayerPanel *panel = bp_window_get_panel (window);
+  GtkSpinButton *spin = first_value_spin (window);
+
+  assert_spec (window, "dense:8,tanh,dense:2");
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_iterate (100);
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_Up, 0);
+  assert_spec (window, "dense:9,tanh,dense:2");
+  /* Typed over, and committed with Enter. */
+  spin = first_value_spin (window);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_a, GDK_CONTROL_MASK);
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_1, 0);
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_2, 0);
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_Return, 0);
+  assert_spec (window, "dense:12,tanh,dense:2");
+
+  /* Both edits of one field, close together, are one undo step. */
+  spin = first_value_spin (window);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_z, GDK_CONTROL_MASK);
+  assert_spec (window, "dense:8,tanh,dense:2");
+  spin = first_value_spin (window);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin)), ==, "8");
+  /* Leaving the field records nothing more. */
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  ui_test_iterate (100);
+  assert_spec (window, "dense:8,tanh,dense:2");
+  g_assert_false (bp_layer_panel_get_can_undo (panel));
+  g_assert_true (bp_layer_panel_get_can_redo (panel));
+  /* Redo from the field too. */
+  spin = first_value_spin (window);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  assert_spec (window, "dense:12,tanh,dense:2");
+  ui_test_close (window, 5);
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/network/edit-undo", test_network_edit_undo);
+  g_test_add_func ("/ui/network/field-undo", test_network_field_undo);
   return g_test_run ();
 }

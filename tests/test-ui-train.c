@@ -1,8 +1,10 @@
 /* test-ui-train.c: training in the real window, under Xvfb: XOR reaches
  * 4/4 from the first launch's settings within seconds, the curves get
  * every batch's point, closing the window mid-run stops the worker
- * thread without a hang, Space pauses and resumes, an edit during a run
- * asks first, and data that does not load leaves the run as it was. */
+ * thread without a hang, Space pauses and resumes and does nothing else,
+ * the controls are off when there is nothing for them to do, the status
+ * line is right while stepping, an edit during a run asks first, and data
+ * that does not load leaves the run as it was. */
 #include "ui-test-util.h"
 
 #include <glib/gstdio.h>
@@ -78,9 +80,34 @@ spec_text (BpWindow *window)
   return nn_net_spec_to_string (bp_layer_panel_get_spec (bp_window_get_panel (window)));
 }
 
-/* Space pauses and resumes when no widget takes it. GtkWindow binds
- * Space to "activate-focus" before any binding of ours; emitting that
- * signal is what a Space press does. */
+static GtkWidget *
+button_for (BpWindow *window, const char *action)
+{
+  GtkWidget *button = ui_test_find_actionable (GTK_WIDGET (window), action);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+/* Gives @action's button the focus, as a click does. */
+static void
+focus_button (BpWindow *window, const char *action)
+{
+  GtkWidget *button = button_for (window, action);
+
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_grab_focus (button));
+  ui_test_iterate (50);
+}
+
+static void
+press_space (BpWindow *window)
+{
+  ui_test_key (GTK_WIDGET (window), GDK_KEY_space, 0);
+}
+
+/* Space, a real key press, pauses and resumes whatever has the focus: the
+ * Stop button does not stop, Step One Epoch does not step. */
 static void
 test_train_space (void)
 {
@@ -89,11 +116,142 @@ test_train_space (void)
   bp_window_set_epochs (window, 100000);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
   g_assert_true (ui_test_wait (has_points, window, 30));
-  gtk_window_set_focus (GTK_WINDOW (window), NULL);
-  g_signal_emit_by_name (window, "activate-focus");
+  focus_button (window, "win.stop");
+  press_space (window);
   g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
-  g_signal_emit_by_name (window, "activate-focus");
+  g_assert_null (bp_window_get_run_error (window));
+  press_space (window);
   g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_RUNNING);
+
+  /* Paused, the step buttons can be pressed; Space still resumes. */
+  press_space (window);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
+  focus_button (window, "win.step-epoch");
+  press_space (window);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_RUNNING);
+  ui_test_close (window, 1.0);
+}
+
+static int
+loss_points (BpWindow *window)
+{
+  return bp_plot_get_n_points (bp_window_get_loss_plot (window), 0);
+}
+
+/* The user clicks Step One Epoch and then presses Space: that resumes the
+ * run, it does not step again (the button kept the focus and took Space as
+ * a press). */
+static void
+test_train_space_after_step (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+
+  bp_window_set_epochs (window, 100000);
+  focus_button (window, "win.step-epoch");
+  /* A button's "activate" clicks it after its pressed look has shown. */
+  g_assert_true (gtk_widget_activate (button_for (window, "win.step-epoch")));
+  ui_test_iterate (400);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
+  press_space (window);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_RUNNING);
+  ui_test_close (window, 1.0);
+}
+
+/* After a run finished, Space on the focused Train button must not start a
+ * new run over the trained model, and there is nothing to pause or step:
+ * those buttons are off, and Pause, if asked anyway, starts nothing. */
+static void
+test_train_finished_controls (void)
+{
+  BpWindow *window = ui_test_window ("xor");
+  GtkWidget *step_epoch = button_for (window, "win.step-epoch");
+  AdwButtonContent *content;
+  int correct = 0, n = 0;
+
+  /* Before any run: nothing to pause; a step starts one. */
+  g_assert_false (gtk_widget_is_sensitive (button_for (window, "win.pause-resume")));
+  g_assert_true (gtk_widget_is_sensitive (button_for (window, "win.step-batch")));
+  g_assert_true (gtk_widget_is_sensitive (step_epoch));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause-resume", NULL);
+  ui_test_iterate (200);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_IDLE);
+  g_assert_cmpint (loss_points (window), ==, 0);
+  /* Stepping one epoch does not look like fast-forward. */
+  content = ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (step_epoch)));
+  g_assert_true (ADW_IS_BUTTON_CONTENT (content));
+  g_assert_cmpstr (adw_button_content_get_icon_name (content), !=, "media-seek-forward-symbolic");
+  g_assert_cmpstr (adw_button_content_get_label (content), ==, "Epoch");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (ui_test_run_idle, window, 30));
+  g_assert_true (bp_window_get_test_result (window, &correct, &n));
+  g_assert_cmpint (correct, ==, 4);
+  g_assert_cmpint (loss_points (window), ==, 200);
+  ui_test_iterate (100);
+  g_assert_false (gtk_widget_is_sensitive (button_for (window, "win.pause-resume")));
+  g_assert_false (gtk_widget_is_sensitive (button_for (window, "win.step-batch")));
+  g_assert_false (gtk_widget_is_sensitive (step_epoch));
+
+  focus_button (window, "win.train");
+  press_space (window);
+  ui_test_iterate (300);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_IDLE);
+  g_assert_cmpint (loss_points (window), ==, 200);
+  g_assert_true (bp_window_get_test_result (window, &correct, &n));
+  g_assert_cmpint (correct, ==, 4);
+  ui_test_close (window, 1.0);
+}
+
+static gboolean
+status_has (BpWindow *window, const char *text)
+{
+  g_autofree char *status = bp_window_dup_status (window, NULL);
+
+  return strstr (status, text) != NULL;
+}
+
+static gboolean
+status_epoch_2 (gpointer data)
+{
+  return status_has (data, "Epoch 2/3") && status_has (data, "Paused");
+}
+
+/* Stepping, the status line says where the run is: "Epoch 2/3", paused,
+ * the bar two thirds full; not "Epoch 0/0" and an empty bar, which is what
+ * the state computed on pausing, posted without a position, used to show. */
+static void
+test_train_status_stepping (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+  g_autofree char *status = NULL;
+  double fraction = 0.0;
+
+  bp_window_set_epochs (window, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.step-epoch", NULL));
+  g_assert_true (ui_test_wait (ui_test_loaded, window, 1));
+  ui_test_iterate (500);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.step-epoch", NULL));
+  g_assert_true (ui_test_wait (status_epoch_2, window, 10));
+  /* Whatever else arrives while paused keeps it so. */
+  ui_test_iterate (700);
+  status = bp_window_dup_status (window, &fraction);
+  g_test_message ("status: %s (%.3f)", status, fraction);
+  g_assert_nonnull (strstr (status, "Paused"));
+  g_assert_nonnull (strstr (status, "Epoch 2/3"));
+  g_assert_cmpfloat_with_epsilon (fraction, 2.0 / 3.0, 1e-6);
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_PAUSED);
+
+  /* One batch more: into the third epoch. */
+  g_clear_pointer (&status, g_free);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.step-batch", NULL));
+  ui_test_iterate (700);
+  status = bp_window_dup_status (window, &fraction);
+  g_test_message ("status: %s (%.3f)", status, fraction);
+  g_assert_nonnull (strstr (status, "Paused"));
+  g_assert_nonnull (strstr (status, "Epoch 3/3"));
+  g_assert_nonnull (strstr (status, "Batch 1/"));
+  g_assert_cmpfloat (fraction, >, 2.0 / 3.0);
+  g_assert_cmpfloat (fraction, <, 1.0);
   ui_test_close (window, 1.0);
 }
 
@@ -208,6 +366,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/train/xor", test_train_xor);
   g_test_add_func ("/ui/train/close-mid-run", test_train_close_mid_run);
   g_test_add_func ("/ui/train/space", test_train_space);
+  g_test_add_func ("/ui/train/space-after-step", test_train_space_after_step);
+  g_test_add_func ("/ui/train/finished-controls", test_train_finished_controls);
+  g_test_add_func ("/ui/train/status-stepping", test_train_status_stepping);
   g_test_add_func ("/ui/train/edit-asks", test_train_edit_asks);
   g_test_add_func ("/ui/train/bad-data-keeps-run", test_train_bad_data_keeps_run);
   return g_test_run ();

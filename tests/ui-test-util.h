@@ -8,6 +8,8 @@
 #pragma once
 
 #include <adwaita.h>
+#include <gdk/x11/gdkx.h>
+#include <gmodule.h>
 
 #include "bp-application.h"
 #include "bp-window.h"
@@ -154,6 +156,52 @@ ui_test_find_controller (GtkWidget *widget, GType type)
     }
   g_object_unref (controllers);
   return found;
+}
+
+/* Presses and releases @keyval, with @mods held, as a user does: through
+ * the X server's XTEST extension, so the key reaches the focused widget and
+ * travels GTK's whole event path (capture, the widget's own bindings,
+ * bubbling to the window). Emitting signals or activating actions would
+ * skip exactly the path where keys go wrong. libXtst is opened at run time:
+ * no build dependency for one test helper. */
+static inline void
+ui_test_key (GtkWidget *widget, guint keyval, GdkModifierType mods)
+{
+  typedef int (*FakeKeyFunc) (Display *display, unsigned int keycode, int press,
+                              unsigned long delay);
+  static FakeKeyFunc fake_key;
+  static const struct { GdkModifierType mask; KeySym sym; } modifiers[] = {
+    { GDK_CONTROL_MASK, XK_Control_L }, { GDK_SHIFT_MASK, XK_Shift_L }, { GDK_ALT_MASK, XK_Alt_L },
+  };
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  Display *xdisplay;
+  KeyCode code;
+
+  if (fake_key == NULL)
+    {
+      GModule *module = g_module_open ("libXtst.so.6", G_MODULE_BIND_LAZY);
+
+      g_assert_nonnull (module);
+      g_assert_true (g_module_symbol (module, "XTestFakeKeyEvent", (gpointer *) &fake_key));
+    }
+  g_assert_true (GDK_IS_X11_DISPLAY (display));
+  xdisplay = gdk_x11_display_get_xdisplay (display);
+  /* No window manager under Xvfb: give the window the X focus itself. */
+  XSetInputFocus (xdisplay, gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                  RevertToParent, CurrentTime);
+  for (guint i = 0; i < G_N_ELEMENTS (modifiers); i++)
+    if (mods & modifiers[i].mask)
+      fake_key (xdisplay, XKeysymToKeycode (xdisplay, modifiers[i].sym), True, 0);
+  code = XKeysymToKeycode (xdisplay, keyval);
+  g_assert_cmpuint (code, !=, 0);
+  fake_key (xdisplay, code, True, 0);
+  fake_key (xdisplay, code, False, 0);
+  for (guint i = G_N_ELEMENTS (modifiers); i-- > 0;)
+    if (mods & modifiers[i].mask)
+      fake_key (xdisplay, XKeysymToKeycode (xdisplay, modifiers[i].sym), False, 0);
+  XFlush (xdisplay);
+  ui_test_iterate (150);
 }
 
 /* The message dialog on screen, or NULL. (transfer none) */

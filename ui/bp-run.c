@@ -58,6 +58,14 @@ struct _BpRun
   gint64           last_update;       /* monotonic time the last update was emitted */
   gboolean         closing;
   BpRunUpdate     *pending;           /* (owned) accumulating; NULL when drained */
+  /* Where the run is: every update starts from it, so one that only
+   * carries a state computed on pausing still says where the run stands
+   * (it said "Epoch 0/0" with an empty bar). */
+  int              pos_epoch;
+  int              pos_batch;
+  int              pos_n_batches;
+  double           pos_elapsed;
+  double           pos_remaining;
 };
 
 G_DEFINE_FINAL_TYPE (BpRun, bp_run, G_TYPE_OBJECT)
@@ -140,9 +148,29 @@ notify_idle_cb (gpointer user_data)
 static BpRunUpdate *
 pending_locked (BpRun *self)
 {
-  if (self->pending == NULL)
-    self->pending = bp_run_update_new ();
-  return self->pending;
+  BpRunUpdate *p;
+
+  if (self->pending != NULL)
+    return self->pending;
+  p = self->pending = bp_run_update_new ();
+  p->epoch = self->pos_epoch;
+  p->batch = self->pos_batch;
+  p->n_batches = self->pos_n_batches;
+  p->epochs = g_atomic_int_get (&self->epochs);
+  p->elapsed = self->pos_elapsed;
+  p->remaining = self->pos_remaining;
+  return p;
+}
+
+/* Called with self->lock held, after @p got the newest position. */
+static void
+keep_position_locked (BpRun *self, const BpRunUpdate *p)
+{
+  self->pos_epoch = p->epoch;
+  self->pos_batch = p->batch;
+  self->pos_n_batches = p->n_batches;
+  self->pos_elapsed = p->elapsed;
+  self->pos_remaining = p->remaining;
 }
 
 /* Called with self->lock held. */
@@ -228,6 +256,7 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   p->samples_per_second = self->rate > 0.0 ? self->rate : self->rate_provisional;
   total = (guint64) p->epochs * r->n_batches;
   p->remaining = total > r->step && r->step > 0 ? r->elapsed / r->step * (total - r->step) : 0.0;
+  keep_position_locked (self, p);
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
 
@@ -254,6 +283,7 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
   p->batch = 0;
   p->epochs = r->epochs;
   p->epoch_samples_per_second = r->samples_per_second;
+  keep_position_locked (self, p);
   if (r->val)
     {
       append_point (p->points[BP_CURVE_VAL_LOSS], x, r->val->loss);

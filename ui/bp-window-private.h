@@ -97,6 +97,7 @@ void _bp_window_set_run_state    (BpWindow *self);
 /* bp-window-actions.c */
 void _bp_window_update_actions   (BpWindow *self);
 void _bp_window_class_init_actions (GtkWidgetClass *widget_class);
+void _bp_window_init_actions     (BpWindow *self);
 
 /* bp-window-status.c */
 void _bp_set_label               (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);

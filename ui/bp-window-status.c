@@ -101,3 +101,28 @@ _bp_window_show_data_summary (BpWindow *self)
                self->data->n_train, self->data->test ? self->data->test->n : 0,
                self->data->source ? "" : " (generated)");
 }
+
+/* ---- for tests --------------------------------------------------------- */
+
+char *
+bp_window_dup_status (BpWindow *self, double *fraction)
+{
+  GtkLabel *labels[] = { self->state_label, self->epoch_label, self->batch_label,
+                         self->rate_label, self->time_label, self->result_label };
+  GString *text = g_string_new (NULL);
+
+  g_return_val_if_fail (BP_IS_WINDOW (self), NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      const char *label = gtk_label_get_label (labels[i]);
+
+      if (label[0] == '\0' || !gtk_widget_get_visible (GTK_WIDGET (labels[i])))
+        continue;
+      if (text->len > 0)
+        g_string_append (text, " · ");
+      g_string_append (text, label);
+    }
+  if (fraction)
+    *fraction = gtk_progress_bar_get_fraction (self->progress_bar);
+  return g_string_free (text, FALSE);
+}

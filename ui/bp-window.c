@@ -732,21 +732,6 @@ bp_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (bp_window_parent_class)->close_request (window);
 }
 
-/* Space: GtkWindow binds it to "activate-focus" ahead of any binding a
- * subclass adds, so a win.pause-resume binding on Space never ran. It
- * reaches this handler only when the focused widget did not take it (an
- * entry or spin button types it, a button presses itself); then, unless
- * the focus is something Space activates, it pauses or resumes. */
-static void
-bp_window_activate_focus (GtkWindow *window)
-{
-  GtkWidget *focus = gtk_window_get_focus (window);
-
-  if (focus != NULL && gtk_widget_is_sensitive (focus) && gtk_widget_activate (focus))
-    return;
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause-resume", NULL);
-}
-
 static void
 bp_window_dispose (GObject *object)
 {
@@ -808,7 +793,6 @@ bp_window_class_init (BpWindowClass *klass)
   object_class->finalize = bp_window_finalize;
   object_class->get_property = bp_window_get_property;
   window_class->close_request = bp_window_close_request;
-  window_class->activate_focus = bp_window_activate_focus;
 
   properties[PROP_DATASET] =
     g_param_spec_string ("dataset", NULL, NULL, NULL,
@@ -893,6 +877,7 @@ bp_window_init (BpWindow *self)
   int width, height;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  _bp_window_init_actions (self);
   g_signal_connect (self->inspector, "map", G_CALLBACK (on_inspector_map_cb), self);
 
   self->settings = g_settings_new ("io.github.backprop.Backprop");

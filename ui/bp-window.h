@@ -43,6 +43,10 @@ double        bp_window_get_samples_per_second (BpWindow *self);
 /* The last run's error (a stop is NN_ERROR_CANCELLED), or NULL. */
 const GError *bp_window_get_run_error   (BpWindow *self);
 
+/* The status line's texts, joined by " · ", and the progress bar's
+ * fraction. (transfer full) */
+char         *bp_window_dup_status      (BpWindow *self, double *fraction);
+
 BpLayerPanel *bp_window_get_panel       (BpWindow *self);
 BpPlot       *bp_window_get_loss_plot   (BpWindow *self);
 BpPlot       *bp_window_get_accuracy_plot (BpWindow *self);
