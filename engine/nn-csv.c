@@ -4,7 +4,12 @@
  * column (named "label", else the last). Fields are comma-separated and may
  * be double-quoted ("" is a quote inside quotes); a quoted field cannot span
  * lines, and missing values are not supported: every problem is an error
- * naming the file, the line and, for a field, the column. A seeded 20 % of
+ * naming the file, the line and, for a field, the column, quoting at most
+ * MAX_QUOTED characters of any field. The file must be UTF-8 (checked
+ * before anything else, so a Latin-1 file fails at load, naming the line,
+ * and never later when its class names are shown or saved). Numbers are
+ * decimal ("-1.5e3"): "0x10", "inf" and "nan" are not numbers (as a label
+ * they are class names). A seeded 20 % of
  * the rows becomes the test set, and features (and regression targets) are
  * optionally standardised with the training rows' statistics.
  *
@@ -17,6 +22,41 @@
 
 #define TEST_SPLIT_STREAM 4
 #define TEST_FRACTION     0.2
+/* Characters of a field or column name quoted in an error message: a 10 MB
+ * field must not become a 10 MB line on stderr. */
+#define MAX_QUOTED        40
+
+/* (transfer full) @s, valid UTF-8, cut to MAX_QUOTED characters and "…". */
+static char *
+excerpt (const char *s)
+{
+  const char *end = s;
+
+  for (int i = 0; i < MAX_QUOTED && *end != '\0'; i++)
+    end = g_utf8_next_char (end);
+  if (*end == '\0')
+    return g_strdup (s);
+  return g_strdup_printf ("%.*s…", (int) (end - s), s);
+}
+
+/* Sets @error to "PATH, line L, column C (‘NAME’): PROBLEM", where PROBLEM
+ * is @problem after ‘@field’ when @field is given, with both quoted cut short. */
+static void
+field_error (GError **error, const char *path, int line_no, GPtrArray *header, int c,
+             const char *field, const char *problem)
+{
+  char *name = excerpt (g_ptr_array_index (header, c));
+  char *value = field ? excerpt (field) : NULL;
+
+  if (value)
+    g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, "%s, line %d, column %d (‘%s’): ‘%s’ %s",
+                 path, line_no, c + 1, name, value, problem);
+  else
+    g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, "%s, line %d, column %d (‘%s’): %s",
+                 path, line_no, c + 1, name, problem);
+  g_free (value);
+  g_free (name);
+}
 
 /* Splits one line into fields; FALSE with @error on a broken quote. */
 static gboolean
@@ -84,15 +124,40 @@ split_fields (const char *line, GPtrArray *fields, const char *path, int line_no
     }
 }
 
+/* A CSV number: [+-] digits [. digits] [(e|E) [+-] digits], at least one
+ * digit before the exponent. g_ascii_strtod() alone also reads hex floats
+ * ("0x10" is 16), "inf", "nan" and "infinity", which a spreadsheet never
+ * writes as numbers. Too large a number (1e999) is still a number here;
+ * fits_float() refuses it by name. */
 static gboolean
 parse_number (const char *s, double *value)
 {
-  char *end = NULL;
+  const char *p = s;
+  int digits = 0;
 
-  if (*s == '\0')
+  if (*p == '+' || *p == '-')
+    p++;
+  for (; g_ascii_isdigit (*p); p++)
+    digits++;
+  if (*p == '.')
+    for (p++; g_ascii_isdigit (*p); p++)
+      digits++;
+  if (digits == 0)
     return FALSE;
-  *value = g_ascii_strtod (s, &end);
-  return end != s && *end == '\0' && isfinite (*value);
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  if (*p != '\0')
+    return FALSE;
+  *value = g_ascii_strtod (s, NULL);
+  return TRUE;
 }
 
 /* FALSE with @error when @v, the number in field @field of column @c,
@@ -102,11 +167,9 @@ static gboolean
 fits_float (double v, const char *field, int c, GPtrArray *header, const char *path,
             int line_no, GError **error)
 {
-  if (fabs (v) > G_MAXFLOAT)
+  if (!(fabs (v) <= G_MAXFLOAT))
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                   "%s, line %d, column %d (‘%s’): ‘%s’ is too large for a 32-bit float.",
-                   path, line_no, c + 1, (char *) g_ptr_array_index (header, c), field);
+      field_error (error, path, line_no, header, c, field, "is too large for a 32-bit float.");
       return FALSE;
     }
   return TRUE;
@@ -201,6 +264,21 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
                    "%s is not a text file (it holds NUL bytes).", path);
       goto out;
     }
+  {
+    const char *bad = NULL;
+
+    if (!g_utf8_validate (text, (gssize) length, &bad))
+      {
+        int bad_line = 1;
+
+        for (const char *q = text; q < bad; q++)
+          bad_line += *q == '\n';
+        g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
+                     "%s, line %d is not UTF-8 text; save the file as UTF-8 (from Latin-1, "
+                     "iconv -f latin1 -t utf-8 converts it).", path, bad_line);
+        goto out;
+      }
+  }
 
   /* A byte-order mark is not part of the first column's name. */
   line = text;
@@ -267,9 +345,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
             {
               if (*field == '\0')
                 {
-                  g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                               "%s, line %d, column %d (‘%s’): the label is empty.",
-                               path, line_no, c + 1, (char *) g_ptr_array_index (header, c));
+                  field_error (error, path, line_no, header, c, NULL, "the label is empty.");
                   goto out;
                 }
               if (parse_number (field, &v))
@@ -287,14 +363,9 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
           if (!parse_number (field, &v))
             {
               if (*field == '\0')
-                g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                             "%s, line %d, column %d (‘%s’): the value is missing.",
-                             path, line_no, c + 1, (char *) g_ptr_array_index (header, c));
+                field_error (error, path, line_no, header, c, NULL, "the value is missing.");
               else
-                g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                             "%s, line %d, column %d (‘%s’): ‘%s’ is not a number.",
-                             path, line_no, c + 1, (char *) g_ptr_array_index (header, c),
-                             field);
+                field_error (error, path, line_no, header, c, field, "is not a number.");
               goto out;
             }
           if (!fits_float (v, field, c, header, path, line_no, error))
@@ -350,7 +421,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
     task = NN_TASK_REGRESSION;
   else
     {
-      GPtrArray *names = g_ptr_array_new ();
+      GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
 
       task = NN_TASK_CLASSIFICATION;
       class_index = g_hash_table_new (g_str_hash, g_str_equal);
@@ -363,11 +434,12 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
             {
               if (names->len >= NN_DATA_MAX_CLASSES)
                 {
+                  char *name = excerpt (g_ptr_array_index (header, label_col));
                   g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
                                "%s: the label column (‘%s’) has more than %d different values, "
-                               "too many to be classes.", path,
-                               (char *) g_ptr_array_index (header, label_col),
-                               NN_DATA_MAX_CLASSES);
+                               "too many to be classes.", path, name, NN_DATA_MAX_CLASSES);
+                  g_free (name);
+                  /* Frees the names copied so far (the free function's job). */
                   g_ptr_array_free (names, TRUE);
                   goto out;
                 }
@@ -379,6 +451,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
         }
       n_classes = (int) names->len;
       g_ptr_array_add (names, NULL);
+      /* FALSE: the strings move to @class_names with the array's storage. */
       class_names = (char **) g_ptr_array_free (names, FALSE);
     }
 

@@ -939,7 +939,107 @@ static const BadCsv bad_csv[] = {
   { "quote", "a,b,label\n1,\"2,0\n", "line 2: a quoted field" },
   { "huge-feature", "a,b,label\n1,2,0\n1e39,4,1\n", "line 3, column 1 (‘a’): ‘1e39’ is too large" },
   { "huge-target", "a,b,y\n1,2,0.5\n3,4,-1e300\n", "line 3, column 3 (‘y’): ‘-1e300’ is too large" },
+  /* Only decimal numbers: strtod's hex floats and words are not CSV numbers. */
+  { "hex-feature", "a,b,label\n1,2,0\n0x10,4,1\n", "line 3, column 1 (‘a’): ‘0x10’ is not a number" },
+  { "inf-feature", "a,b,label\n1,2,0\n3,inf,1\n", "line 3, column 2 (‘b’): ‘inf’ is not a number" },
+  { "nan-feature", "a,b,label\n1,2,0\nnan,4,1\n", "‘nan’ is not a number" },
+  { "dot-feature", "a,b,label\n1,2,0\n.,4,1\n", "‘.’ is not a number" },
+  { "exponent-only", "a,b,label\n1,2,0\n1e,4,1\n", "‘1e’ is not a number" },
+  { "overflow", "a,b,label\n1,2,0\n1e999,4,1\n", "‘1e999’ is too large" },
+  /* Not UTF-8 (here Latin-1 "é"): refused at load, naming the line, not
+   * after training when the class names are saved. */
+  { "latin1-label", "a,b,label\n1,2,chat\n3,4,caf\xe9\n5,6,chat\n", "line 3 is not UTF-8" },
+  { "latin1-header", "a,\xe9t\xe9,label\n1,2,0\n3,4,1\n", "line 1 is not UTF-8" },
 };
+
+/* A label the reader takes as a number in C but not in a CSV is a name. */
+static void
+test_csv_hex_label (void)
+{
+  char *path = write_csv ("hex.csv", "a,label\n1,0x10\n2,16\n3,0x10\n4,16\n");
+  GError *error = NULL;
+  NnData *data = load_csv (path, FALSE, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (data->train->task, ==, NN_TASK_CLASSIFICATION);
+  g_assert_cmpint (data->train->n_classes, ==, 2);
+  g_assert_cmpstr (data->class_names[0], ==, "0x10");
+  g_assert_cmpstr (data->class_names[1], ==, "16");
+  nn_data_unref (data);
+  g_free (path);
+}
+
+/* UTF-8 class names pass through as they are. */
+static void
+test_csv_utf8 (void)
+{
+  char *path = write_csv ("utf8.csv", "poids,étiquette\n1,café\n2,thé\n3,café\n");
+  GError *error = NULL;
+  NnData *data = load_csv (path, FALSE, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (data->train->n_classes, ==, 2);
+  g_assert_cmpstr (data->class_names[0], ==, "café");
+  g_assert_cmpstr (data->class_names[1], ==, "thé");
+  nn_data_unref (data);
+  g_free (path);
+}
+
+/* An error quotes a few dozen characters of a huge field, not all of it. */
+static void
+test_csv_long_field (void)
+{
+  gsize big = 10 * 1024 * 1024;
+  GString *text = g_string_new ("a,b,label\n1,2,0\n3,");
+  char *path;
+  GError *error = NULL;
+
+  g_string_append_c (text, 'x');
+  for (gsize i = 1; i < big; i++)
+    g_string_append_c (text, "0123456789"[i % 10]);
+  g_string_append (text, ",1\n");
+  path = write_csv ("long-field.csv", text->str);
+  g_assert_null (load_csv (path, FALSE, &error));
+  assert_error_names (error, NN_ERROR_CORRUPT, "line 3, column 2 (‘b’): ‘x123456789");
+  g_assert_nonnull (strstr (error->message, "…’ is not a number."));
+  g_assert_cmpuint (strlen (error->message), <, strlen (path) + 120);
+  g_clear_error (&error);
+  g_free (path);
+
+  /* The same for a huge column name, and multi-byte characters are not cut. */
+  g_string_assign (text, "a,");
+  for (gsize i = 0; i < big / 2; i++)
+    g_string_append (text, "é");
+  g_string_append (text, ",label\n1,,0\n3,4,1\n");
+  path = write_csv ("long-name.csv", text->str);
+  g_assert_null (load_csv (path, FALSE, &error));
+  assert_error_names (error, NN_ERROR_CORRUPT, "the value is missing.");
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_nonnull (strstr (error->message, "éé…’"));
+  g_assert_cmpuint (strlen (error->message), <, strlen (path) + 160);
+  g_clear_error (&error);
+  g_free (path);
+  g_string_free (text, TRUE);
+}
+
+/* More different labels than classes allowed: an error, and (under ASan or
+ * valgrind) nothing leaks on the way out. */
+static void
+test_csv_too_many_classes (void)
+{
+  GString *text = g_string_new ("a,label\n");
+  char *path;
+  GError *error = NULL;
+
+  for (int i = 0; i < 1001; i++)
+    g_string_append_printf (text, "%d,class-%d\n", i, i);
+  path = write_csv ("many.csv", text->str);
+  g_assert_null (load_csv (path, FALSE, &error));
+  assert_error_names (error, NN_ERROR_CORRUPT, "more than 1000 different values");
+  g_clear_error (&error);
+  g_free (path);
+  g_string_free (text, TRUE);
+}
 
 static void
 test_csv_malformed (void)
@@ -1098,6 +1198,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/csv/names-and-regression", test_csv_names_and_regression);
   g_test_add_func ("/engine/csv/standardize", test_csv_standardize);
   g_test_add_func ("/engine/csv/malformed", test_csv_malformed);
+  g_test_add_func ("/engine/csv/hex-label", test_csv_hex_label);
+  g_test_add_func ("/engine/csv/utf8", test_csv_utf8);
+  g_test_add_func ("/engine/csv/long-field", test_csv_long_field);
+  g_test_add_func ("/engine/csv/too-many-classes", test_csv_too_many_classes);
   g_test_add_func ("/engine/mnist/real", test_real_mnist);
   g_test_add_func ("/engine/fashion-mnist/real", test_real_fashion);
 
