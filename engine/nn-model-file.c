@@ -344,6 +344,14 @@ nn_model_save (const char *path, NnNetwork *net, const NnModelMeta *meta, GError
         goto out;
       }
 
+  if (meta != NULL && meta->class_names != NULL
+      && g_strv_length (meta->class_names) != nn_network_get_out_size (net))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The model has %u class names for %zu outputs; it needs one per output.",
+                   g_strv_length (meta->class_names), nn_network_get_out_size (net));
+      goto out;
+    }
   spec = nn_network_get_spec (net);
   infos = g_new0 (NnLayerInfo, MAX (spec->n_layers, 1));
   for (int i = 0; i < spec->n_layers; i++)
@@ -875,6 +883,20 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
       CORRUPT ("%s is corrupt: its network “%s” does not fit its input shape (%s).", path,
                meta->spec, local->message);
       goto fail;
+    }
+  if (meta->class_names != NULL)
+    {
+      /* One name per output, or the window and eval would label the wrong
+       * outputs (or read past the names). */
+      guint n_names = g_strv_length (meta->class_names);
+      size_t n_out = nn_shape_size (spec->n_layers > 0 ? infos[spec->n_layers - 1].out
+                                                       : meta->in_shape);
+      if (n_names != n_out)
+        {
+          CORRUPT ("%s is corrupt: it has %u class name%s, but its network has %zu output%s.",
+                   path, n_names, n_names == 1 ? "" : "s", n_out, n_out == 1 ? "" : "s");
+          goto fail;
+        }
     }
   want = wanted_tensors (spec, infos, &n_want, &local);
   if (want == NULL)

@@ -19,7 +19,7 @@ typedef struct
   NnShape   in_shape;
   char     *dataset;      /* "mnist", or NULL */
   char     *loss;         /* "cross-entropy", or NULL */
-  char    **class_names;  /* NULL-terminated, or NULL */
+  char    **class_names;  /* NULL-terminated, one per output, or NULL */
 } NnModelMeta;
 
 void        nn_model_meta_free (NnModelMeta *meta);

@@ -123,17 +123,21 @@ test_round_trip (void)
   for (guint t = 0; t < G_N_ELEMENTS (specs); t++)
     {
       char *path = tmp_path ("round-trip.safetensors");
-      char *names[] = { "T-shirt/top", "Trouser", "Ankle \"boot\"", "Café ☕", "", NULL };
-      NnModelMeta meta = { NULL, { 0 }, "fashion-mnist", "cross-entropy", names };
+      static const char *all_names[] = { "T-shirt/top", "Trouser", "Ankle \"boot\"", "Café ☕", "" };
       NnModelMeta *loaded_meta = NULL;
       NnNetwork *net = make_net (specs[t], shapes[t], 42 + t), *loaded;
       GError *error = NULL;
       size_t in = nn_network_get_in_size (net), out = nn_network_get_out_size (net);
+      /* One name per output, as the reader insists. */
+      char **names = g_new0 (char *, out + 1);
+      NnModelMeta meta = { NULL, { 0 }, "fashion-mnist", "cross-entropy", names };
       int n = 37;
       float *x = g_new (float, n * in), *y1 = g_new (float, n * out), *y2 = g_new (float, n * out);
       char *spec_text = nn_net_spec_to_string (nn_network_get_spec (net));
       NnRng rng;
 
+      for (size_t k = 0; k < out; k++)
+        names[k] = g_strdup (all_names[k % G_N_ELEMENTS (all_names)]);
       g_assert_true (nn_model_save (path, net, &meta, &error));
       g_assert_no_error (error);
       loaded = nn_model_load (path, &loaded_meta, &error);
@@ -159,6 +163,7 @@ test_round_trip (void)
       g_assert_nonnull (loaded_meta->class_names);
       g_assert_cmpstrv (loaded_meta->class_names, names);
 
+      g_strfreev (names);
       nn_model_meta_free (loaded_meta);
       nn_network_free (loaded);
       nn_network_free (net);
@@ -475,6 +480,11 @@ static const Broken broken[] = {
     NN_ERROR_CORRUPT, "class names" },
   { "unknown-loss", "{\"__metadata__\":{" MD_BODY ",\"loss\":\"hinge\"}," W0 "," B0 "," W2 "," B2
     "}", 92, NN_ERROR_CORRUPT, "hinge" },
+  /* Class names are one per output: three (or one) for two outputs is a damaged file. */
+  { "more-class-names", "{\"__metadata__\":{" MD_BODY ",\"class_names\":\"[\\\"a\\\",\\\"b\\\","
+    "\\\"c\\\"]\"}," W0 "," B0 "," W2 "," B2 "}", 92, NN_ERROR_CORRUPT, "3 class names" },
+  { "fewer-class-names", "{\"__metadata__\":{" MD_BODY ",\"class_names\":\"[\\\"a\\\"]\"}," W0 ","
+    B0 "," W2 "," B2 "}", 92, NN_ERROR_CORRUPT, "1 class name" },
 };
 
 static void
@@ -654,6 +664,8 @@ test_save_fails (void)
   GError *error = NULL;
   char *bad_names[] = { "ok", "\xff\xfe", NULL };
   NnModelMeta bad_meta = { NULL, { 0 }, NULL, NULL, bad_names };
+  char *names3[] = { "a", "b", "c", NULL };
+  NnModelMeta three_names = { NULL, { 0 }, NULL, NULL, names3 };
   gboolean ok;
 
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
@@ -670,6 +682,10 @@ test_save_fails (void)
   /* Metadata that cannot be written: refused before the file is touched. */
   g_assert_false (nn_model_save (path, small, &bad_meta, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (nn_model_save (path, small, &three_names, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_test_message ("%s", error->message);
   g_clear_error (&error);
 
   /* A write that fails part way (the file size limit stands in for a full
