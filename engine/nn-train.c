@@ -694,14 +694,21 @@ nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GE
 }
 
 NnEvalResult *
-nn_trainer_evaluate (NnTrainer *t, const NnDataset *ds, const guint32 *rows, int n, GError **error)
+nn_data_evaluate (NnNetwork *net, NnLossKind loss, NnData *data, const NnDataset *ds,
+                  const guint32 *rows, int n, GError **error)
 {
-  NnEvalResult *r = nn_evaluate (t->net, t->config.loss, ds, rows, n, error);
+  NnEvalResult *r = nn_evaluate (net, loss, ds, rows, n, error);
 
   /* Targets are trained standardised; people read errors in their units. */
-  if (r != NULL && ds->task == NN_TASK_REGRESSION && t->data->target_std > 0.0f)
-    r->rmse *= t->data->target_std;
+  if (r != NULL && ds->task == NN_TASK_REGRESSION && data->target_std > 0.0f)
+    r->rmse *= data->target_std;
   return r;
+}
+
+NnEvalResult *
+nn_trainer_evaluate (NnTrainer *t, const NnDataset *ds, const guint32 *rows, int n, GError **error)
+{
+  return nn_data_evaluate (t->net, t->config.loss, t->data, ds, rows, n, error);
 }
 
 gboolean
@@ -709,9 +716,17 @@ nn_trainer_predict (NnTrainer *t, const float *x, int n, float *out)
 {
   gboolean classification = t->data->train->task == NN_TASK_CLASSIFICATION;
 
-  if (!nn_network_predict (t->net, x, n, out))
+  if (!classification)
+    return nn_network_predict (t->net, x, n, out);
+  return nn_predict (t->net, t->config.loss, x, n, out);
+}
+
+gboolean
+nn_predict (NnNetwork *net, NnLossKind loss, const float *x, int n, float *out)
+{
+  if (!nn_network_predict (net, x, n, out))
     return FALSE;
-  if (classification)
-    to_probabilities (out, n, (int) t->out_size, t->config.loss, t->input);
+  to_probabilities (out, n, (int) nn_network_get_out_size (net), loss,
+                    nn_loss_input (loss, last_kind (net)));
   return TRUE;
 }

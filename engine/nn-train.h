@@ -123,8 +123,17 @@ NnEvalResult *nn_trainer_evaluate     (NnTrainer *trainer, const NnDataset *ds,
 NnEvalResult *nn_evaluate             (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
                                        const guint32 *rows, int n, GError **error);
 
+/* nn_evaluate() with a regression's RMSE in the units of @data's targets
+ * (which it trained on standardised), as nn_trainer_evaluate() gives it. */
+NnEvalResult *nn_data_evaluate        (NnNetwork *net, NnLossKind loss, NnData *data,
+                                       const NnDataset *ds, const guint32 *rows, int n,
+                                       GError **error);
+
 /* Evaluation-mode outputs for x (n, in_size) into out (n, out_size); for
  * classification these are probabilities (softmax applied if needed). */
 gboolean      nn_trainer_predict      (NnTrainer *trainer, const float *x, int n, float *out);
+/* The same for any network trained with @loss. */
+gboolean      nn_predict              (NnNetwork *net, NnLossKind loss, const float *x, int n,
+                                       float *out);
 
 G_END_DECLS

@@ -450,7 +450,9 @@ fixture_setup (Fixture *f, gconstpointer size)
     rows[i] = i;
   f->test = nn_trainer_evaluate (f->trainer, f->data->test, rows, n, &error);
   g_assert_no_error (error);
-  f->state = bp_inspect_state_compute (f->trainer, f->test, 1, 40);
+  f->state = bp_inspect_state_compute (nn_trainer_get_network (f->trainer),
+                                       nn_trainer_get_data (f->trainer),
+                                       nn_trainer_get_config (f->trainer)->loss, f->test, 1, 40);
 }
 
 static void
@@ -793,7 +795,8 @@ test_boundary_xor (void)
   test = nn_trainer_evaluate (trainer, data->test, rows, 4, &error);
   g_assert_no_error (error);
   g_assert_cmpint (test->n_correct, ==, 4);
-  state = bp_inspect_state_compute (trainer, test, 300, 300);
+  state = bp_inspect_state_compute (nn_trainer_get_network (trainer), nn_trainer_get_data (trainer),
+                                     nn_trainer_get_config (trainer)->loss, test, 300, 300);
   g_assert_nonnull (state->boundary);
   g_assert_cmpint (state->boundary_res, ==, 64);
   g_assert_null (state->weights);   /* not image data */

@@ -12,53 +12,10 @@
 
 #include <adwaita.h>
 
-#include "nn-train.h"
+#include "bp-inspect-state.h"
 
 G_BEGIN_DECLS
 
-typedef struct
-{
-  /* (ref) the run's data: test images, labels, class names, plane bounds */
-  NnData       *data;
-  /* (ref) the latest evaluation of the test set: predicted class and output
-   * (probabilities) for every test sample */
-  NnEvalResult *test;
-  int           epoch;          /* epochs finished when it was computed */
-  guint64       step;
-  /* (owned) the first dense layer's weights (units, in) on image data, else NULL */
-  float        *weights;
-  int           weight_units;
-  int           weight_in;
-  /* (owned) 2-D sets: network outputs over a (res, res) grid spanning
-   * [xmin,xmax] x [ymin,ymax] of the data's plane, row 0 at ymin;
-   * (res*res, n_outputs) probabilities. NULL otherwise. */
-  float        *boundary;
-  int           boundary_res;
-  int           boundary_outputs;
-  /* (owned) classification: evaluation indices of the misclassified test
-   * samples, the most confident wrong answer first (ties by index); sorted
-   * here, on the training thread, so the browser on the main thread only
-   * filters. n_mistakes == test->n - test->n_correct. NULL when none. */
-  int          *mistakes;
-  int           n_mistakes;
-  /* (owned) (weight_units) when weights is set: each unit's colour scale,
-   * the 99th percentile of its |w| (so one large weight does not wash the
-   * rest of the template out to white). */
-  float        *weight_scale;
-  /* < private > */
-  gint          ref_count;
-} BpInspectState;
-
-/* Worker thread: builds a state from the trainer's current network and the
- * evaluation @test (may be NULL: the state then has no test results, e.g. a
- * mid-epoch refresh on a small dataset computes its own with
- * nn_trainer_evaluate()). (transfer full) */
-BpInspectState *bp_inspect_state_compute (NnTrainer *trainer, NnEvalResult *test, int epoch,
-                                          guint64 step);
-BpInspectState *bp_inspect_state_ref     (BpInspectState *state);
-void            bp_inspect_state_unref   (BpInspectState *state);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpInspectState, bp_inspect_state_unref)
 
 #define BP_TYPE_INSPECTOR (bp_inspector_get_type ())
 G_DECLARE_FINAL_TYPE (BpInspector, bp_inspector, BP, INSPECTOR, GtkWidget)

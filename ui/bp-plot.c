@@ -19,6 +19,7 @@
  * This file does not know about training; the window feeds it numbers.
  */
 #include "bp-plot.h"
+#include "bp-plot-axis.h"
 #include "bp-view-util.h"
 #include "nn-save.h"
 
@@ -29,7 +30,6 @@
 #include <cairo-svg.h>
 
 #define SMOOTHING 0.9          /* EMA weight of the past, as TensorBoard's slider */
-#define MAX_TICK_LABEL 32
 
 typedef struct
 {
@@ -63,12 +63,6 @@ typedef struct
   char  *label;
 } PlotMarker;
 
-typedef struct
-{
-  double v;                        /* in axis units (log10 for a log axis) */
-  char   label[MAX_TICK_LABEL];
-} PlotTick;
-
 /* Everything snapshot() needs, computed when the data or the size changes. */
 typedef struct
 {
@@ -77,7 +71,7 @@ typedef struct
   double   left, top, pw, ph;      /* the plot area in widget coordinates */
   double   x0, x1, y0, y1;         /* the view; y in log10 units on a log axis */
   gboolean log_y;
-  GArray  *xticks, *yticks;        /* PlotTick */
+  GArray  *xticks, *yticks;        /* BpPlotTick */
   GPtrArray *raw;                  /* per series: GArray of float (x, y), NaN breaks */
   GPtrArray *smooth;               /* per series: same, smoothed line, or NULL */
   GPtrArray *marks;                /* per series: GArray of float (x, y) markers, or NULL */
@@ -168,107 +162,7 @@ plot_geom_clear (PlotGeom *g)
   g->width = g->height = 0;
 }
 
-/* ---- Ranges and ticks ------------------------------------------------- */
-
-static double
-nice_number (double x, gboolean round)
-{
-  double e = floor (log10 (x));
-  double f = x / pow (10, e);
-  double nf;
-
-  if (round)
-    nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
-  else
-    nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-
-  return nf * pow (10, e);
-}
-
-static void
-format_value (char *buf, size_t len, double v, double step)
-{
-  int decimals;
-
-  if (fabs (v) < step * 1e-6)
-    v = 0;
-  if (step >= 1 && fabs (v) < 1e6)
-    {
-      g_snprintf (buf, len, "%.0f", v);
-      return;
-    }
-  if (fabs (v) >= 1e6 || (step < 1e-4 && v != 0))
-    {
-      g_snprintf (buf, len, "%.2g", v);
-      return;
-    }
-  decimals = (int) ceil (-log10 (step) - 1e-9);
-  g_snprintf (buf, len, "%.*f", CLAMP (decimals, 0, 8), v);
-}
-
-static GArray *
-linear_ticks (double lo, double hi, int max_ticks)
-{
-  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (PlotTick));
-  double step, v;
-
-  if (!(hi > lo))
-    return ticks;
-
-  step = nice_number (nice_number (hi - lo, FALSE) / MAX (max_ticks - 1, 1), TRUE);
-  for (v = ceil (lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
-    {
-      PlotTick t = { v, "" };
-
-      format_value (t.label, sizeof t.label, v, step);
-      g_array_append_val (ticks, t);
-      if (ticks->len > 50)
-        break;
-    }
-
-  return ticks;
-}
-
-static GArray *
-log_ticks (double lo, double hi, int max_ticks)
-{
-  GArray *ticks = g_array_new (FALSE, TRUE, sizeof (PlotTick));
-  static const double mult[] = { 1, 2, 5 };
-  int decades = (int) ceil (hi) - (int) floor (lo);
-  int every = MAX (1, (int) ceil ((double) decades / MAX (max_ticks, 1)));
-  gboolean subdivide = (hi - lo) * 2.5 <= max_ticks;
-
-  for (int e = (int) floor (lo); e <= (int) ceil (hi); e++)
-    {
-      if (e % every != 0)
-        continue;
-      for (guint i = 0; i < (subdivide ? G_N_ELEMENTS (mult) : 1); i++)
-        {
-          double value = mult[i] * pow (10, e);
-          PlotTick t = { log10 (value), "" };
-
-          if (t.v < lo - 1e-9 || t.v > hi + 1e-9)
-            continue;
-          g_snprintf (t.label, sizeof t.label, "%g", value);
-          g_array_append_val (ticks, t);
-        }
-    }
-
-  /* A view inside one decade would otherwise show no labels at all. */
-  if (ticks->len < 2)
-    {
-      g_array_set_size (ticks, 0);
-      for (int i = 0; i <= 3; i++)
-        {
-          PlotTick t = { lo + (hi - lo) * i / 3.0, "" };
-
-          g_snprintf (t.label, sizeof t.label, "%.3g", pow (10, t.v));
-          g_array_append_val (ticks, t);
-        }
-    }
-
-  return ticks;
-}
+/* ---- Ranges ------------------------------------------------------------ */
 
 static inline gboolean
 point_usable (gboolean log_y, double y)
@@ -359,171 +253,6 @@ compute_range (BpPlot *self, double *x0, double *x1, double *y0, double *y1)
 
 /* ---- Geometry ----------------------------------------------------------- */
 
-typedef struct
-{
-  GArray  *out;
-  long     col;
-  int      count;
-  float    fx, fy, lx, ly, miny, maxy;
-  gboolean min_first;
-  gboolean last_only;   /* one vertex per column: for the smoothed line */
-} Decimator;
-
-static void
-decimator_flush (Decimator *d)
-{
-  float pts[8];
-  int n = 0;
-
-  if (d->count == 0)
-    return;
-  if (d->last_only)
-    {
-      pts[n++] = d->lx;
-      pts[n++] = d->ly;
-      g_array_append_vals (d->out, pts, n);
-      d->count = 0;
-      return;
-    }
-  pts[n++] = d->fx;
-  pts[n++] = d->fy;
-  if (d->count > 2)
-    {
-      /* The column's extremes in the order they occurred keep spikes visible. */
-      pts[n++] = d->fx;
-      pts[n++] = d->min_first ? d->miny : d->maxy;
-      pts[n++] = d->fx;
-      pts[n++] = d->min_first ? d->maxy : d->miny;
-    }
-  if (d->count > 1)
-    {
-      pts[n++] = d->lx;
-      pts[n++] = d->ly;
-    }
-  g_array_append_vals (d->out, pts, n);
-  d->count = 0;
-}
-
-static void
-decimator_break (Decimator *d)
-{
-  float nan2[2] = { NAN, NAN };
-
-  decimator_flush (d);
-  if (d->out->len > 0 && !isnan (g_array_index (d->out, float, d->out->len - 1)))
-    g_array_append_vals (d->out, nan2, 2);
-}
-
-static void
-decimator_add (Decimator *d, double sx, double sy, double left, double pw)
-{
-  long col = (long) floor (sx - left);
-
-  /* Everything left or right of the view collapses into one column each. */
-  col = CLAMP (col, -1, (long) pw + 1);
-  if (d->count > 0 && col != d->col)
-    decimator_flush (d);
-  if (d->count == 0)
-    {
-      d->col = col;
-      d->fx = sx;
-      d->fy = d->miny = d->maxy = sy;
-      d->min_first = TRUE;
-    }
-  else
-    {
-      if (sy < d->miny)
-        {
-          d->miny = sy;
-          d->min_first = FALSE;  /* a new minimum (screen top) after the max */
-        }
-      if (sy > d->maxy)
-        {
-          d->maxy = sy;
-          d->min_first = TRUE;
-        }
-    }
-  d->lx = sx;
-  d->ly = sy;
-  d->count++;
-}
-
-/* One bar per pixel column: the column's extent, stretched to reach the
- * last value of the column before it, so that the bars read as the same
- * zigzag the full line would draw. Columns that are apart (a sparse stretch)
- * are joined by a line segment instead. */
-#define NO_COLUMN G_MINLONG
-
-typedef struct
-{
-  GArray *bands;   /* float (x, top, bottom) */
-  GArray *links;   /* float (x0, y0, x1, y1) */
-  long    col, lo, hi;
-  int     count;
-  float   top, bottom, fx, fy, lx, ly;
-  long    prev_col;
-  float   prev_x, prev_y;
-} Bander;
-
-static void
-bander_flush (Bander *b)
-{
-  float band[3];
-
-  if (b->count == 0)
-    return;
-  if (b->prev_col != NO_COLUMN && b->prev_col == b->col - 1)
-    {
-      b->top = MIN (b->top, b->prev_y);
-      b->bottom = MAX (b->bottom, b->prev_y);
-    }
-  else if (b->prev_col != NO_COLUMN)
-    {
-      float seg[4] = { b->prev_x, b->prev_y, b->fx, b->fy };
-
-      g_array_append_vals (b->links, seg, 4);
-    }
-  band[0] = b->col;
-  band[1] = floorf (b->top);
-  band[2] = MAX (ceilf (b->bottom), band[1] + 1);
-  g_array_append_vals (b->bands, band, 3);
-  b->prev_col = b->col;
-  b->prev_x = b->lx;
-  b->prev_y = b->ly;
-  b->count = 0;
-}
-
-static void
-bander_break (Bander *b)
-{
-  bander_flush (b);
-  b->prev_col = NO_COLUMN;
-}
-
-static void
-bander_add (Bander *b, double sx, double sy)
-{
-  long col = CLAMP ((long) floor (sx), b->lo, b->hi);
-
-  if (b->count > 0 && col != b->col)
-    bander_flush (b);
-  if (b->count == 0)
-    {
-      b->col = col;
-      b->top = b->bottom = sy;
-      b->fx = sx;
-      b->fy = sy;
-    }
-  else
-    {
-      b->top = MIN (b->top, sy);
-      b->bottom = MAX (b->bottom, sy);
-    }
-  b->lx = sx;
-  b->ly = sy;
-  b->count++;
-}
-
 static inline double
 to_sx (const PlotGeom *g, double x)
 {
@@ -560,8 +289,8 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
   g->height = height;
   g->log_y = self->log_y;
   g->empty = !compute_range (self, &g->x0, &g->x1, &g->y0, &g->y1);
-  g->xticks = g_array_new (FALSE, TRUE, sizeof (PlotTick));
-  g->yticks = g_array_new (FALSE, TRUE, sizeof (PlotTick));
+  g->xticks = g_array_new (FALSE, TRUE, sizeof (BpPlotTick));
+  g->yticks = g_array_new (FALSE, TRUE, sizeof (BpPlotTick));
   g->raw = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g->smooth = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g->marks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
@@ -580,10 +309,10 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
     }
 
   g_array_unref (g->yticks);
-  g->yticks = self->log_y ? log_ticks (g->y0, g->y1, MAX (2, (int) (g->ph / 40)))
-                          : linear_ticks (g->y0, g->y1, MAX (2, (int) (g->ph / 40)));
+  g->yticks = self->log_y ? bp_plot_ticks_log (g->y0, g->y1, MAX (2, (int) (g->ph / 40)))
+                          : bp_plot_ticks_linear (g->y0, g->y1, MAX (2, (int) (g->ph / 40)));
   for (guint i = 0; i < g->yticks->len; i++)
-    max_w = MAX (max_w, text_width (layout, g_array_index (g->yticks, PlotTick, i).label, NULL));
+    max_w = MAX (max_w, text_width (layout, g_array_index (g->yticks, BpPlotTick, i).label, NULL));
 
   g->left = max_w + 10 + (have_y_label ? line_h * 1.3 : 0);
   g->pw = width - g->left - 16;
@@ -594,24 +323,21 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
     }
 
   g_array_unref (g->xticks);
-  g->xticks = linear_ticks (g->x0, g->x1, MAX (2, (int) (g->pw / 70)));
+  g->xticks = bp_plot_ticks_linear (g->x0, g->x1, MAX (2, (int) (g->pw / 70)));
 
   for (guint i = 0; i < self->series->len; i++)
     {
       PlotSeries *s = g_ptr_array_index (self->series, i);
-      Decimator raw = { g_array_new (FALSE, FALSE, sizeof (float)), 0, 0 };
-      Decimator smooth = { g_array_new (FALSE, FALSE, sizeof (float)), 0, 0 };
+      BpDecimator raw, smooth;
       GArray *marks = g_array_new (FALSE, FALSE, sizeof (float));
       /* Bars only pay off, and only look like the line, once the series
        * has more points than there are columns. */
       gboolean banded = s->style == BP_SERIES_RAW && s->points->len > g->pw;
-      Bander bander = {
-        g_array_new (FALSE, FALSE, sizeof (float)), g_array_new (FALSE, FALSE, sizeof (float)),
-        0, (long) floor (g->left) - 1, (long) ceil (g->left + g->pw) + 1, 0,
-        .prev_col = NO_COLUMN,
-      };
+      BpBander bander;
 
-      smooth.last_only = TRUE;
+      bp_decimator_init (&raw, FALSE);
+      bp_decimator_init (&smooth, TRUE);
+      bp_bander_init (&bander, (long) floor (g->left) - 1, (long) ceil (g->left + g->pw) + 1);
       for (guint j = 0; j < s->points->len; j++)
         {
           PlotPoint *p = &g_array_index (s->points, PlotPoint, j);
@@ -620,16 +346,16 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
 
           if (!isfinite (p->x) || !isfinite (ay))
             {
-              decimator_break (&raw);
+              bp_decimator_break (&raw);
               if (banded)
-                bander_break (&bander);
+                bp_bander_break (&bander);
               continue;
             }
           sx = to_sx (g, p->x);
           sy = to_sy (g, ay);
-          decimator_add (&raw, sx, sy, g->left, g->pw);
+          bp_decimator_add (&raw, sx, sy, g->left, g->pw);
           if (banded)
-            bander_add (&bander, sx, sy);
+            bp_bander_add (&bander, sx, sy);
           if (s->style == BP_SERIES_POINTS)
             {
               float xy[2] = { sx, sy };
@@ -641,12 +367,12 @@ plot_geom_compute (BpPlot *self, PangoLayout *layout, int width, int height, Plo
               if (!self->log_y)
                 asm_ = g_array_index (s->smooth, double, j);
               if (isfinite (asm_))
-                decimator_add (&smooth, sx, to_sy (g, asm_), g->left, g->pw);
+                bp_decimator_add (&smooth, sx, to_sy (g, asm_), g->left, g->pw);
             }
         }
-      decimator_flush (&raw);
-      decimator_flush (&smooth);
-      bander_flush (&bander);
+      bp_decimator_flush (&raw);
+      bp_decimator_flush (&smooth);
+      bp_bander_flush (&bander);
 
       /* Markers only while they stay apart; a dense series reads as a line. */
       if (marks->len / 2 > g->pw / 6)
@@ -791,7 +517,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
   /* Grid and tick labels */
   for (guint i = 0; i < g->yticks->len; i++)
     {
-      PlotTick *t = &g_array_index (g->yticks, PlotTick, i);
+      BpPlotTick *t = &g_array_index (g->yticks, BpPlotTick, i);
       double sy = round (to_sy (g, t->v)) + 0.5;
 
       _bp_set_source (cr, &c->fg, 0.10);
@@ -803,7 +529,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
     }
   for (guint i = 0; i < g->xticks->len; i++)
     {
-      PlotTick *t = &g_array_index (g->xticks, PlotTick, i);
+      BpPlotTick *t = &g_array_index (g->xticks, BpPlotTick, i);
       double sx = round (to_sx (g, t->v)) + 0.5;
 
       _bp_set_source (cr, &c->fg, 0.10);

@@ -218,18 +218,6 @@ _bp_view_export_png (GtkWidget *view, BpViewDrawFunc draw, const char *path, int
   return ok;
 }
 
-gboolean
-_bp_dataset_is_image (const NnDataset *ds, int *height, int *width)
-{
-  if (!ds || ds->shape.rank != 3 || ds->shape.dim[0] != 1)
-    return FALSE;
-  if (height)
-    *height = ds->shape.dim[1];
-  if (width)
-    *width = ds->shape.dim[2];
-  return ds->shape.dim[1] > 0 && ds->shape.dim[2] > 0;
-}
-
 cairo_surface_t *
 _bp_sample_surface (const NnDataset *ds, int row)
 {
@@ -238,7 +226,7 @@ _bp_sample_surface (const NnDataset *ds, int row)
   guint8 *data;
   size_t size;
 
-  if (!_bp_dataset_is_image (ds, &h, &w) || row < 0 || row >= ds->n)
+  if (!bp_dataset_is_image (ds, &h, &w) || row < 0 || row >= ds->n)
     return NULL;
 
   size = (size_t) h * w;

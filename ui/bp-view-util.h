@@ -10,7 +10,7 @@
 
 #include <gtk/gtk.h>
 
-#include "nn-dataset.h"
+#include "bp-inspect-state.h"
 
 G_BEGIN_DECLS
 
@@ -66,8 +66,6 @@ gboolean         _bp_view_export_png   (GtkWidget *view, BpViewDrawFunc draw, co
 /* Snapshot glue: calls @draw with a Cairo context covering the widget. */
 void             _bp_view_snapshot     (GtkWidget *view, GtkSnapshot *snapshot, BpViewDrawFunc draw);
 
-/* Whether a dataset's samples are images (bytes or floats of rank 3). */
-gboolean         _bp_dataset_is_image  (const NnDataset *ds, int *height, int *width);
 /* Row @row of @ds as a paper-like grey image (ink dark on light), or NULL
  * when the samples are not images. (transfer full) */
 cairo_surface_t *_bp_sample_surface    (const NnDataset *ds, int row);

@@ -280,7 +280,7 @@ bp_weights_set_state (BpWeights *self, BpInspectState *state)
   g_array_set_size (self->units, 0);
   g_clear_pointer (&self->empty_text, g_free);
 
-  if (state && state->data && !_bp_dataset_is_image (state->data->train, &h, &w))
+  if (state && state->data && !bp_dataset_is_image (state->data->train, &h, &w))
     self->empty_text = g_strdup ("Weights are drawn as images for image datasets (MNIST, "
                                  "Fashion-MNIST); this dataset is not one.");
   else if (state && state->data && !state->weights)

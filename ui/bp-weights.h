@@ -10,8 +10,6 @@
 
 G_BEGIN_DECLS
 
-#define BP_WEIGHTS_MAX_UNITS 64
-
 #define BP_TYPE_WEIGHTS (bp_weights_get_type ())
 G_DECLARE_FINAL_TYPE (BpWeights, bp_weights, BP, WEIGHTS, GtkWidget)
 

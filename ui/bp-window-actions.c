@@ -25,7 +25,6 @@ train_action (GtkWidget *widget, const char *action_name, GVariant *param)
   if (self->run && bp_run_is_alive (self->run))
     {
       bp_run_resume (self->run);
-      gtk_label_set_label (self->state_label, "Training");
       _bp_window_set_run_state (self);
       return;
     }
@@ -33,7 +32,6 @@ train_action (GtkWidget *widget, const char *action_name, GVariant *param)
     return;
   g_clear_error (&self->run_error);
   bp_run_start (self->run, FALSE);
-  gtk_label_set_label (self->state_label, "Training");
   _bp_window_set_run_state (self);
 }
 
@@ -51,8 +49,6 @@ pause_resume_action (GtkWidget *widget, const char *action_name, GVariant *param
     bp_run_resume (self->run);
   else
     bp_run_pause (self->run);
-  gtk_label_set_label (self->state_label,
-                       bp_run_get_state (self->run) == BP_RUN_PAUSED ? "Paused" : "Training");
   _bp_window_set_run_state (self);
 }
 
@@ -67,7 +63,6 @@ step_action (GtkWidget *widget, const char *action_name, GVariant *param)
     bp_run_step_epoch (self->run);
   else
     bp_run_step_batch (self->run);
-  gtk_label_set_label (self->state_label, "Paused");
   _bp_window_set_run_state (self);
 }
 

@@ -183,7 +183,8 @@ on_folder_response_cb (GtkNativeDialog *dialog, int response, BpWindow *self)
   g_settings_set_string (self->settings, "data-folder", path);
   if (dataset != NULL)
     bp_window_set_dataset (self, dataset);
-  else if (!nn_data_is_generated (self->dataset) && !g_str_has_prefix (self->dataset, "csv:"))
+  else if (!nn_data_is_generated (bp_project_get_dataset (self->project))
+           && !g_str_has_prefix (bp_project_get_dataset (self->project), "csv:"))
     /* Only the sets that live in the folder change with it: a run on
      * a generated set or a CSV file goes on. */
     _bp_window_reload (self);

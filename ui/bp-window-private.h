@@ -7,6 +7,9 @@
 
 #include "bp-window.h"
 
+#include "bp-data-load.h"
+#include "bp-project.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -15,6 +18,20 @@ typedef struct
   const char *title;   /* for the dataset list */
   double      noise;   /* the set's default noise, 0 when it has none */
 } BpDatasetEntry;
+
+/* Where the run is, merged from its updates (each carries only what
+ * changed since the last); for the status line. */
+typedef struct
+{
+  int      epoch;               /* epochs finished */
+  int      epochs;
+  int      batch;               /* batches done in the current epoch */
+  int      n_batches;
+  double   elapsed;
+  double   samples_per_second;
+  double   remaining;
+  gboolean finished;
+} BpWindowProgress;
 
 extern const BpDatasetEntry _bp_datasets[];
 extern const guint          _bp_n_datasets;
@@ -55,17 +72,18 @@ struct _BpWindow
 
   /* Owned */
   GSettings            *settings;
+  BpProject            *project;        /* the document: network, dataset choice, settings */
   NnData               *data;           /* the loaded data; kept while a new set loads and after a failed load */
-  char                 *dataset;        /* the name chosen */
   char                 *loaded_name;    /* the name of @data's set, to spot a new dataset */
   char                 *load_error;
-  struct _LoadJob      *load_job;       /* the load in flight, NULL when none */
+  GCancellable         *load_cancellable; /* the load in flight, NULL when none */
   BpRun                *run;
   GError               *run_error;
   BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
 
   guint                 series[BP_N_CURVES];
-  guint                 load_progress_source;
+  BpWindowProgress      progress;
+  double                load_fraction;
   int                   blas_threads;
   BpRunState            run_state;
   int                   test_correct;
@@ -100,10 +118,7 @@ void _bp_window_class_init_actions (GtkWidgetClass *widget_class);
 void _bp_window_init_actions     (BpWindow *self);
 
 /* bp-window-status.c */
-void _bp_set_label               (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
-void _bp_window_show_idle_status (BpWindow *self, const char *state);
-void _bp_window_show_update      (BpWindow *self, const BpRunUpdate *u);
-void _bp_window_show_result      (BpWindow *self);
-void _bp_window_show_data_summary (BpWindow *self);
+void _bp_window_take_progress    (BpWindow *self, const BpRunUpdate *u);
+void _bp_window_update_status    (BpWindow *self);
 
 G_END_DECLS

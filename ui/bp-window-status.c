@@ -1,7 +1,10 @@
 /* bp-window-status.c: BpWindow's status line under the curves.
  *
- * The state, epoch, batch, speed, time and result labels and the progress
- * bar, from a run's update, from the test result or from the loaded data.
+ * _bp_window_update_status() is the one place that sets it: the state, the
+ * epoch and batch, the speed, the time, the result and the progress bar are
+ * all derived there from what the window knows (the load in flight, the
+ * data, the run's state, its progress so far, its error, the latest test
+ * result). Everything else only changes that state and calls it.
  */
 #include "bp-window-private.h"
 
@@ -19,8 +22,11 @@ format_duration (double seconds)
   return g_strdup_printf ("%d:%02d", s / 60, s % 60);
 }
 
-void
-_bp_set_label (GtkLabel *label, const char *format, ...)
+static void
+set_label (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+set_label (GtkLabel *label, const char *format, ...)
 {
   g_autofree char *text = NULL;
   va_list args;
@@ -35,71 +41,124 @@ _bp_set_label (GtkLabel *label, const char *format, ...)
 }
 
 void
-_bp_window_show_idle_status (BpWindow *self, const char *state)
+_bp_window_take_progress (BpWindow *self, const BpRunUpdate *u)
 {
-  gtk_label_set_label (self->state_label, state);
-  gtk_label_set_label (self->epoch_label, "");
-  gtk_label_set_label (self->batch_label, "");
-  gtk_label_set_label (self->rate_label, "");
-  gtk_label_set_label (self->time_label, "");
-  gtk_label_set_label (self->result_label, "");
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-}
+  BpWindowProgress *p = &self->progress;
 
-void
-_bp_window_show_update (BpWindow *self, const BpRunUpdate *u)
-{
-  double total, done;
-
-  _bp_set_label (self->epoch_label, "Epoch %d/%d", MIN (u->epoch + (u->batch > 0 ? 1 : 0), MAX (u->epochs, 1)),
-             u->epochs);
-  if (u->n_batches > 0)
-    _bp_set_label (self->batch_label, "Batch %d/%d",
-               u->batch == 0 && u->epoch > 0 ? u->n_batches : u->batch, u->n_batches);
-  if (u->samples_per_second > 0)
+  /* An update that only carries an inspection state (a pause) says
+   * nothing about where the run is. */
+  if (u->n_batches > 0 || u->epochs > 0)
     {
-      g_autofree char *rate = _bp_format_count ((size_t) (u->samples_per_second + 0.5));
-      _bp_set_label (self->rate_label, "%s samples/s", rate);
+      p->epoch = u->epoch;
+      p->batch = u->batch;
+    }
+  if (u->epochs > 0)
+    p->epochs = u->epochs;
+  if (u->n_batches > 0)
+    {
+      p->n_batches = u->n_batches;
+      p->remaining = u->remaining;
     }
   if (u->elapsed > 0)
-    {
-      g_autofree char *elapsed = format_duration (u->elapsed);
-      g_autofree char *left = u->remaining >= 0 ? format_duration (u->remaining) : NULL;
+    p->elapsed = u->elapsed;
+  if (u->samples_per_second > 0)
+    p->samples_per_second = u->samples_per_second;
+  if (u->finished)
+    p->finished = TRUE;
+}
 
-      if (left && !u->finished)
-        _bp_set_label (self->time_label, "%s elapsed · %s left", elapsed, left);
-      else
-        _bp_set_label (self->time_label, "%s elapsed", elapsed);
+static const char *
+state_text (BpWindow *self)
+{
+  if (self->loading)
+    return "Loading…";
+  if (self->data == NULL)
+    return self->load_error ? "No data" : "";
+  if (self->run == NULL)
+    return "Ready";
+  if (bp_run_is_alive (self->run))
+    return bp_run_get_state (self->run) == BP_RUN_PAUSED ? "Paused" : "Training";
+  if (g_error_matches (self->run_error, NN_ERROR, NN_ERROR_CANCELLED))
+    return "Stopped";
+  if (g_error_matches (self->run_error, NN_ERROR, NN_ERROR_DIVERGED))
+    return "Diverged";
+  if (self->run_error)
+    return "Failed";
+  return self->progress.finished ? "Finished" : "Ready";
+}
+
+static void
+show_progress (BpWindow *self)
+{
+  const BpWindowProgress *p = &self->progress;
+  double total, done;
+
+  if (p->epochs > 0)
+    set_label (self->epoch_label, "Epoch %d/%d",
+               MIN (p->epoch + (p->batch > 0 ? 1 : 0), MAX (p->epochs, 1)), p->epochs);
+  else
+    set_label (self->epoch_label, "%s", "");
+  if (p->n_batches > 0)
+    set_label (self->batch_label, "Batch %d/%d",
+               p->batch == 0 && p->epoch > 0 ? p->n_batches : p->batch, p->n_batches);
+  else
+    set_label (self->batch_label, "%s", "");
+  if (p->samples_per_second > 0)
+    {
+      g_autofree char *rate = _bp_format_count ((size_t) (p->samples_per_second + 0.5));
+      set_label (self->rate_label, "%s samples/s", rate);
     }
-  total = MAX (u->epochs, 1) * (double) MAX (u->n_batches, 1);
-  done = u->epoch * (double) MAX (u->n_batches, 1) + u->batch;
+  else
+    set_label (self->rate_label, "%s", "");
+  if (p->elapsed > 0)
+    {
+      g_autofree char *elapsed = format_duration (p->elapsed);
+      g_autofree char *left = p->remaining >= 0 ? format_duration (p->remaining) : NULL;
+
+      if (left && !p->finished && bp_run_is_alive (self->run))
+        set_label (self->time_label, "%s elapsed · %s left", elapsed, left);
+      else
+        set_label (self->time_label, "%s elapsed", elapsed);
+    }
+  else
+    set_label (self->time_label, "%s", "");
+  total = MAX (p->epochs, 1) * (double) MAX (p->n_batches, 1);
+  done = p->epoch * (double) MAX (p->n_batches, 1) + p->batch;
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (done / total, 0.0, 1.0));
 }
 
-void
-_bp_window_show_result (BpWindow *self)
+static void
+show_result (BpWindow *self)
 {
-  if (self->test_n <= 0)
-    {
-      gtk_label_set_label (self->result_label, "");
-      return;
-    }
-  if (self->test_n <= 16)
-    _bp_set_label (self->result_label, "Test: %d/%d correct", self->test_correct, self->test_n);
-  else
-    _bp_set_label (self->result_label, "Test: %.1f %% (%d/%d)",
+  if (self->test_n > 16)
+    set_label (self->result_label, "Test: %.1f %% (%d/%d)",
                100.0 * self->test_correct / self->test_n, self->test_correct, self->test_n);
+  else if (self->test_n > 0)
+    set_label (self->result_label, "Test: %d/%d correct", self->test_correct, self->test_n);
+  else if (self->data && !self->loading)
+    set_label (self->result_label, "%s: %d training, %d test samples%s", self->data->title,
+               self->data->n_train, self->data->test ? self->data->test->n : 0,
+               self->data->source ? "" : " (generated)");
+  else
+    set_label (self->result_label, "%s", "");
 }
 
 void
-_bp_window_show_data_summary (BpWindow *self)
+_bp_window_update_status (BpWindow *self)
 {
-  if (self->test_n > 0)
-    _bp_window_show_result (self);
-  else
-    _bp_set_label (self->result_label, "%s: %d training, %d test samples%s", self->data->title,
-               self->data->n_train, self->data->test ? self->data->test->n : 0,
-               self->data->source ? "" : " (generated)");
+  set_label (self->state_label, "%s", state_text (self));
+  show_result (self);
+  /* While a set loads, the status line is the load's. */
+  if (self->loading || self->run == NULL)
+    {
+      set_label (self->epoch_label, "%s", "");
+      set_label (self->batch_label, "%s", "");
+      set_label (self->rate_label, "%s", "");
+      set_label (self->time_label, "%s", "");
+      gtk_progress_bar_set_fraction (self->progress_bar, self->loading ? self->load_fraction : 0);
+      return;
+    }
+  show_progress (self);
 }
 
 /* ---- for tests --------------------------------------------------------- */

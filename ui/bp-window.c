@@ -80,11 +80,11 @@ dataset_index (const char *name)
   return -1;
 }
 
-/* Shows self->dataset in the dataset row without loading it again. */
+/* Shows bp_project_get_dataset (self->project) in the dataset row without loading it again. */
 void
 _bp_window_select_dataset_row (BpWindow *self)
 {
-  int i = dataset_index (self->dataset);
+  int i = dataset_index (bp_project_get_dataset (self->project));
 
   if (i < 0)
     return;
@@ -102,14 +102,7 @@ plot_for_curve (BpWindow *self, BpCurve curve)
 void
 _bp_window_fill_config (BpWindow *self, NnTrainConfig *config)
 {
-  nn_train_config_init (config);
-  config->loss = (NnLossKind) adw_combo_row_get_selected (self->loss_row);
-  config->optim = nn_optim_config_default ((NnOptimKind) adw_combo_row_get_selected (self->optimizer_row));
-  config->optim.lr = (float) gtk_spin_button_get_value (self->lr_spin);
-  config->init = (NnInit) adw_combo_row_get_selected (self->init_row);
-  config->batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
-  config->epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
-  config->seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
+  bp_settings_to_config (bp_project_get_settings (self->project), config);
   /* One thread: the window's drawing needs a core too. With two, on 2
    * cores under Xvfb, the engine's second thread kept being delayed by the
    * drawing, found it faster to work alone (see nn-kernels.c) and the MNIST
@@ -129,6 +122,7 @@ _bp_window_set_run_state (BpWindow *self)
       self->run_state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUN_STATE]);
     }
+  _bp_window_update_status (self);
   _bp_window_update_actions (self);
 }
 
@@ -159,7 +153,7 @@ _bp_window_reset_run (BpWindow *self)
   self->samples_per_second = 0.0;
   self->last_x = 0.0;
   self->run_stale = FALSE;
-  _bp_window_show_idle_status (self, self->data ? "Ready" : "");
+  self->progress = (BpWindowProgress) { 0 };
   _bp_window_set_run_state (self);
 }
 
@@ -168,7 +162,6 @@ run_ended (BpWindow *self, const BpRunUpdate *u)
 {
   if (u->error == NULL)
     {
-      gtk_label_set_label (self->state_label, "Finished");
       if (self->test_n > 0)
         _bp_window_toast (self, "Training finished: %d of %d test samples correct",
                           self->test_correct, self->test_n);
@@ -179,15 +172,11 @@ run_ended (BpWindow *self, const BpRunUpdate *u)
 
   self->run_error = g_error_copy (u->error);
   if (g_error_matches (u->error, NN_ERROR, NN_ERROR_CANCELLED))
-    {
-      gtk_label_set_label (self->state_label, "Stopped");
-      return;
-    }
+    return;
   if (g_error_matches (u->error, NN_ERROR, NN_ERROR_DIVERGED))
     {
       GtkWidget *dialog;
 
-      gtk_label_set_label (self->state_label, "Diverged");
       /* The weights are NaN now: the next Train starts over. */
       self->run_stale = TRUE;
       dialog = adw_message_dialog_new (GTK_WINDOW (self), "Training Diverged", NULL);
@@ -198,7 +187,6 @@ run_ended (BpWindow *self, const BpRunUpdate *u)
       gtk_window_present (GTK_WINDOW (dialog));
       return;
     }
-  gtk_label_set_label (self->state_label, "Failed");
   _bp_window_toast (self, "Training failed: %s", u->error->message);
 }
 
@@ -237,7 +225,6 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
     {
       self->test_correct = u->test_correct;
       self->test_n = u->test_n;
-      _bp_window_show_result (self);
     }
   if (u->epoch_samples_per_second > 0)
     self->samples_per_second = u->epoch_samples_per_second;
@@ -254,13 +241,9 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
       && (u->finished || u->state != BP_RUN_RUNNING
           || gtk_widget_get_mapped (GTK_WIDGET (self->inspector))))
     apply_pending_inspect (self);
-  /* While a new set loads, the status line is the load's. */
-  if (!self->loading)
-    _bp_window_show_update (self, u);
+  _bp_window_take_progress (self, u);
   if (u->finished)
     run_ended (self, u);
-  else if (!self->loading)
-    _bp_set_label (self->state_label, "%s", u->state == BP_RUN_PAUSED ? "Paused" : "Training");
   _bp_window_set_run_state (self);
 }
 
@@ -309,7 +292,6 @@ on_reset_confirm_cb (AdwMessageDialog *dialog, const char *response, BpWindow *s
   if (self->resume_on_keep && self->run && bp_run_is_alive (self->run))
     {
       bp_run_resume (self->run);
-      gtk_label_set_label (self->state_label, "Training");
     }
   _bp_window_set_run_state (self);
 }
@@ -317,6 +299,9 @@ on_reset_confirm_cb (AdwMessageDialog *dialog, const char *response, BpWindow *s
 static void
 on_panel_changed_cb (BpWindow *self, BpLayerPanel *panel)
 {
+  g_autofree char *spec = nn_net_spec_to_string (bp_layer_panel_get_spec (panel));
+
+  bp_project_set_spec (self->project, spec);
   if (!self->reverting && self->run != NULL)
     {
       if (bp_run_is_alive (self->run))
@@ -326,7 +311,7 @@ on_panel_changed_cb (BpWindow *self, BpLayerPanel *panel)
           /* Pause while the user decides; the edit is already shown. */
           self->resume_on_keep = bp_run_get_state (self->run) == BP_RUN_RUNNING;
           bp_run_pause (self->run);
-          gtk_label_set_label (self->state_label, "Paused");
+          _bp_window_set_run_state (self);
           dialog = adw_message_dialog_new (GTK_WINDOW (self), "Reset the Run?",
                                            "Changing the network starts training over with new "
                                            "weights; the curves of this run are cleared.");
@@ -360,11 +345,13 @@ on_panel_preset_applied_cb (BpWindow *self, const char *name, BpLayerPanel *pane
   if (preset == NULL)
     return;
   self->updating = TRUE;
-  adw_combo_row_set_selected (self->loss_row, preset->loss);
-  adw_combo_row_set_selected (self->optimizer_row, preset->optim);
-  gtk_spin_button_set_value (self->lr_spin, preset->lr);
-  gtk_spin_button_set_value (self->batch_spin, preset->batch_size);
-  gtk_spin_button_set_value (self->epochs_spin, preset->epochs);
+  g_object_set (bp_project_get_settings (self->project),
+                "loss", (guint) preset->loss,
+                "optimizer", (guint) preset->optim,
+                "learning-rate", (double) preset->lr,
+                "batch-size", preset->batch_size,
+                "epochs", preset->epochs,
+                NULL);
   self->updating = FALSE;
   if (self->run)
     self->run_stale = TRUE;
@@ -383,9 +370,9 @@ on_train_option_changed_cb (BpWindow *self)
 }
 
 static void
-on_lr_spin_value_changed_cb (BpWindow *self, GtkSpinButton *spin)
+on_learning_rate_changed_cb (BpWindow *self)
 {
-  double lr = gtk_spin_button_get_value (spin);
+  double lr = bp_settings_get_learning_rate (bp_project_get_settings (self->project));
   g_autofree char *label = NULL;
 
   if (self->updating || self->run == NULL || self->run_stale)
@@ -400,11 +387,11 @@ on_lr_spin_value_changed_cb (BpWindow *self, GtkSpinButton *spin)
 }
 
 static void
-on_epochs_spin_value_changed_cb (BpWindow *self, GtkSpinButton *spin)
+on_epochs_changed_cb (BpWindow *self)
 {
   if (self->updating || self->run == NULL)
     return;
-  bp_run_set_epochs (self->run, gtk_spin_button_get_value_as_int (spin));
+  bp_run_set_epochs (self->run, bp_settings_get_epochs (bp_project_get_settings (self->project)));
   _bp_window_update_actions (self);
 }
 
@@ -433,69 +420,15 @@ on_dataset_row_selected_cb (BpWindow *self)
 
 /* ---- datasets ---------------------------------------------------------- */
 
-typedef struct _LoadJob
-{
-  gint          ref_count;
-  gint          permille;     /* atomic: progress, written by the loading thread */
-  guint         load_id;
-  char         *name;
-  char         *data_dir;
-  NnDataOptions opts;
-} LoadJob;
-
-static LoadJob *
-load_job_ref (LoadJob *job)
-{
-  g_atomic_int_inc (&job->ref_count);
-  return job;
-}
-
 static void
-load_job_unref (LoadJob *job)
-{
-  if (job == NULL || !g_atomic_int_dec_and_test (&job->ref_count))
-    return;
-  g_free (job->name);
-  g_free (job->data_dir);
-  g_free (job);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadJob, load_job_unref)
-
-static void
-load_progress_cb (double fraction, gpointer user_data)
-{
-  LoadJob *job = user_data;
-
-  g_atomic_int_set (&job->permille, (int) (fraction * 1000));
-}
-
-static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  LoadJob *job = task_data;
-  GError *error = NULL;
-  NnData *data;
-
-  job->opts.progress = load_progress_cb;
-  job->opts.progress_data = job;
-  job->opts.data_dir = job->data_dir;
-  data = nn_data_load (job->name, &job->opts, &error);
-  if (data)
-    g_task_return_pointer (task, data, (GDestroyNotify) nn_data_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-static gboolean
-load_progress_tick_cb (gpointer user_data)
+on_load_progress_cb (double fraction, gpointer user_data)
 {
   BpWindow *self = user_data;
 
-  if (self->load_job)
-    gtk_progress_bar_set_fraction (self->progress_bar,
-                                   g_atomic_int_get (&self->load_job->permille) / 1000.0);
-  return G_SOURCE_CONTINUE;
+  if (!self->loading)
+    return;
+  self->load_fraction = fraction;
+  gtk_progress_bar_set_fraction (self->progress_bar, fraction);
 }
 
 static void
@@ -517,7 +450,7 @@ has_sample_options (const char *name)
 static void
 show_data_rows (BpWindow *self)
 {
-  gboolean shown = has_sample_options (self->dataset);
+  gboolean shown = has_sample_options (bp_project_get_dataset (self->project));
 
   gtk_widget_set_visible (GTK_WIDGET (self->noise_row), shown);
   gtk_widget_set_visible (GTK_WIDGET (self->samples_row), shown);
@@ -529,55 +462,42 @@ set_loading (BpWindow *self, gboolean loading)
   if (self->loading == loading)
     return;
   self->loading = loading;
-  if (!loading)
-    g_clear_handle_id (&self->load_progress_source, g_source_remove);
-  else if (!self->load_progress_source)
-    self->load_progress_source = g_timeout_add (100, load_progress_tick_cb, self);
+  self->load_fraction = 0.0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+/* A load ended, with @data or @error (for @name). */
 static void
-load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+load_finished (BpWindow *self, const char *name, NnData *data_in, const GError *error)
 {
-  BpWindow *self = BP_WINDOW (source);
-  LoadJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NnData) data = NULL;
+  g_autoptr(NnData) data = data_in;
   gboolean new_dataset;
 
-  data = g_task_propagate_pointer (G_TASK (result), &error);
-  /* A newer load started, or the window is closing. */
-  if (self->load_job != job || self->closing)
-    return;
-  g_clear_pointer (&self->load_job, load_job_unref);
+  g_clear_object (&self->load_cancellable);
   set_loading (self, FALSE);
 
   if (data == NULL && self->data != NULL)
     {
-      gboolean alive = self->run && bp_run_is_alive (self->run);
-
       /* Back to the set that is still loaded, with its run (paused) and
        * its curves: a bad file or a missing folder costs the user nothing. */
-      g_free (self->dataset);
-      self->dataset = g_strdup (self->loaded_name);
+      self->updating = TRUE;
+      bp_project_set_dataset (self->project, self->loaded_name);
+      self->updating = FALSE;
       _bp_window_select_dataset_row (self);
       show_data_rows (self);
-      bp_layer_panel_set_data (self->panel, self->dataset, self->data->train->shape,
+      bp_layer_panel_set_data (self->panel, self->loaded_name, self->data->train->shape,
                                nn_dataset_n_outputs (self->data->train));
-      _bp_window_show_idle_status (self, alive ? "Paused" : "Ready");
-      _bp_window_show_data_summary (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
     }
   else if (data == NULL)
     {
       g_free (self->load_error);
       self->load_error = g_strdup (error->message);
-      gtk_label_set_label (self->state_label, "No data");
-      gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-      bp_layer_panel_set_data (self->panel, self->dataset, nn_shape_1d (0), 0);
+      bp_layer_panel_set_data (self->panel, name, nn_shape_1d (0), 0);
     }
   if (data == NULL)
     {
+      _bp_window_update_status (self);
       if (g_error_matches (error, NN_ERROR, NN_ERROR_NOT_FOUND))
         {
           GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), "Dataset Not Found",
@@ -591,13 +511,13 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose",
                                                       ADW_RESPONSE_SUGGESTED);
           adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
-          g_object_set_data_full (G_OBJECT (dialog), "dataset", g_strdup (job->name), g_free);
+          g_object_set_data_full (G_OBJECT (dialog), "dataset", g_strdup (name), g_free);
           g_signal_connect_object (dialog, "response", G_CALLBACK (on_not_found_response_cb),
                                    self, 0);
           gtk_window_present (GTK_WINDOW (dialog));
         }
       else
-        _bp_window_toast (self, "Could not load %s: %s", job->name, error->message);
+        _bp_window_toast (self, "Could not load %s: %s", name, error->message);
       _bp_window_update_actions (self);
       return;
     }
@@ -613,71 +533,91 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&self->data, nn_data_unref);
   self->data = g_steal_pointer (&data);
 
-  bp_layer_panel_set_data (self->panel, self->dataset, self->data->train->shape,
+  bp_layer_panel_set_data (self->panel, name, self->data->train->shape,
                            nn_dataset_n_outputs (self->data->train));
   if (new_dataset)
     {
-      const NnPreset *preset = nn_preset_for_dataset (self->dataset);
+      const NnPreset *preset = nn_preset_for_dataset (name);
 
       if (preset)
         bp_layer_panel_apply_preset (self->panel, preset);
       if (self->first_load)
-        bp_layer_panel_clear_history (self->panel);
+        {
+          bp_layer_panel_clear_history (self->panel);
+          /* The network and settings the app starts with are not an edit. */
+          bp_project_set_modified (self->project, FALSE);
+        }
       self->first_load = FALSE;
     }
-  g_settings_set_string (self->settings, "last-dataset", self->dataset);
+  g_settings_set_string (self->settings, "last-dataset", name);
   bp_plot_set_log_y (self->loss_plot, TRUE);
-  _bp_window_show_idle_status (self, "Ready");
-  _bp_window_show_data_summary (self);
+  _bp_window_update_status (self);
   _bp_window_update_actions (self);
+}
+
+static void
+load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(BpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  NnData *data = bp_data_load_finish (result, &error);
+
+  /* A newer load started, or the window is closing. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->closing
+      || g_task_get_cancellable (G_TASK (result)) != self->load_cancellable)
+    {
+      g_clear_pointer (&data, nn_data_unref);
+      return;
+    }
+  load_finished (self, bp_data_load_get_name (result), data, error);
 }
 
 static void
 load_dataset (BpWindow *self)
 {
-  g_autoptr(GTask) task = NULL;
+  const char *name = bp_project_get_dataset (self->project);
+  BpSettings *settings = bp_project_get_settings (self->project);
   g_autofree char *folder = NULL;
-  LoadJob *job;
-  gboolean generated = nn_data_is_generated (self->dataset);
+  NnDataOptions opts;
 
   /* The data and the run stay until the new set has loaded (a failed
    * load goes back to them); the worker waits meanwhile. */
   if (self->run && bp_run_is_alive (self->run))
     bp_run_pause (self->run);
 
-  job = g_new0 (LoadJob, 1);
-  job->ref_count = 1;
-  job->name = g_strdup (self->dataset);
   folder = g_settings_get_string (self->settings, "data-folder");
-  job->data_dir = folder[0] ? g_steal_pointer (&folder) : NULL;
-  nn_data_options_init (&job->opts);
-  job->opts.seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
-  job->opts.val_fraction = (float) gtk_spin_button_get_value (self->val_spin);
-  if (has_sample_options (self->dataset))
+  nn_data_options_init (&opts);
+  opts.data_dir = folder[0] ? folder : NULL;
+  opts.seed = bp_settings_get_seed (settings);
+  opts.val_fraction = (float) bp_settings_get_val_fraction (settings);
+  if (has_sample_options (name))
     {
-      job->opts.noise = (float) gtk_spin_button_get_value (self->noise_spin);
-      job->opts.n_samples = gtk_spin_button_get_value_as_int (self->samples_spin);
+      opts.noise = (float) bp_project_get_noise (self->project);
+      opts.n_samples = bp_project_get_n_samples (self->project);
     }
-  g_clear_pointer (&self->load_job, load_job_unref);
-  self->load_job = job;
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
 
   show_data_rows (self);
-
-  bp_layer_panel_set_data (self->panel, self->dataset, nn_shape_1d (0), 0);
+  bp_layer_panel_set_data (self->panel, name, nn_shape_1d (0), 0);
   set_loading (self, TRUE);
-  _bp_window_show_idle_status (self, "Loading…");
+  _bp_window_update_status (self);
   _bp_window_update_actions (self);
 
-  task = g_task_new (self, NULL, load_done_cb, NULL);
-  g_task_set_task_data (task, load_job_ref (job), (GDestroyNotify) load_job_unref);
-  g_task_set_name (task, "bp-load-dataset");
   /* Generated sets take a millisecond: no thread, no flicker. */
-  if (generated)
-    g_task_run_in_thread_sync (task, load_thread);
-  else
-    g_task_run_in_thread (task, load_thread);
-  if (generated)
-    load_done_cb (G_OBJECT (self), G_ASYNC_RESULT (task), NULL);
+  if (nn_data_is_generated (name))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *copy = g_strdup (name);
+      NnData *data = nn_data_load (copy, &opts, &error);
+
+      load_finished (self, copy, data, error);
+      return;
+    }
+  bp_data_load_async (G_OBJECT (self), name, &opts, self->load_cancellable, on_load_progress_cb,
+                      load_done_cb, g_object_ref (self));
 }
 
 void
@@ -700,13 +640,11 @@ bp_window_set_dataset (BpWindow *self, const char *name)
       _bp_window_toast (self, "There is no dataset called “%s”", name);
       return;
     }
-  g_free (self->dataset);
-  self->dataset = g_strdup (name);
-
   self->updating = TRUE;
+  bp_project_set_dataset (self->project, name);
   adw_combo_row_set_selected (self->dataset_row, i);
   if (_bp_datasets[i].noise > 0)
-    gtk_spin_button_set_value (self->noise_spin, _bp_datasets[i].noise);
+    bp_project_set_noise (self->project, _bp_datasets[i].noise);
   self->updating = FALSE;
 
   load_dataset (self);
@@ -740,7 +678,9 @@ bp_window_dispose (GObject *object)
   self->closing = TRUE;
   shutdown_run (self);
   g_clear_object (&self->run);
-  g_clear_handle_id (&self->load_progress_source, g_source_remove);
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
   g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), BP_TYPE_WINDOW);
   G_OBJECT_CLASS (bp_window_parent_class)->dispose (object);
@@ -752,12 +692,11 @@ bp_window_finalize (GObject *object)
   BpWindow *self = BP_WINDOW (object);
 
   g_clear_pointer (&self->data, nn_data_unref);
-  g_clear_pointer (&self->load_job, load_job_unref);
-  g_clear_pointer (&self->dataset, g_free);
   g_clear_pointer (&self->loaded_name, g_free);
   g_clear_pointer (&self->load_error, g_free);
   g_clear_error (&self->run_error);
   g_clear_object (&self->settings);
+  g_clear_object (&self->project);
   G_OBJECT_CLASS (bp_window_parent_class)->finalize (object);
 }
 
@@ -769,7 +708,7 @@ bp_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
   switch (prop_id)
     {
     case PROP_DATASET:
-      g_value_set_string (value, self->dataset);
+      g_value_set_string (value, bp_project_get_dataset (self->project));
       break;
     case PROP_LOADING:
       g_value_set_boolean (value, self->loading);
@@ -839,14 +778,10 @@ bp_window_class_init (BpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpWindow, train_button);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, val_spin);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, view_stack);
-  gtk_widget_class_bind_template_callback (widget_class, on_data_option_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_dataset_row_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_epochs_spin_value_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_lr_spin_value_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_panel_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_panel_preset_applied_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_panel_valid_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_train_option_changed_cb);
 
   _bp_window_class_init_actions (widget_class);
   _bp_window_class_init_files (widget_class);
@@ -861,6 +796,49 @@ string_model (const char * const *strings, guint n)
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (list, strings[i]);
   return G_LIST_MODEL (list);
+}
+
+/* The widgets that edit the document show its properties, both ways; the
+ * window reacts to the document's notifications, not to the widgets. */
+static void
+bind_document (BpWindow *self)
+{
+  const GBindingFlags flags = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
+  BpSettings *settings = bp_project_get_settings (self->project);
+  static const struct { const char *property; gsize widget; const char *widget_property; } binds[] = {
+    { "loss", G_STRUCT_OFFSET (BpWindow, loss_row), "selected" },
+    { "optimizer", G_STRUCT_OFFSET (BpWindow, optimizer_row), "selected" },
+    { "init", G_STRUCT_OFFSET (BpWindow, init_row), "selected" },
+    { "learning-rate", G_STRUCT_OFFSET (BpWindow, lr_spin), "value" },
+    { "batch-size", G_STRUCT_OFFSET (BpWindow, batch_spin), "value" },
+    { "epochs", G_STRUCT_OFFSET (BpWindow, epochs_spin), "value" },
+    { "seed", G_STRUCT_OFFSET (BpWindow, seed_spin), "value" },
+    { "val-fraction", G_STRUCT_OFFSET (BpWindow, val_spin), "value" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (binds); i++)
+    g_object_bind_property (settings, binds[i].property,
+                            G_STRUCT_MEMBER (GObject *, self, binds[i].widget),
+                            binds[i].widget_property, flags);
+  g_object_bind_property (self->project, "noise", self->noise_spin, "value", flags);
+  g_object_bind_property (self->project, "n-samples", self->samples_spin, "value", flags);
+
+  g_signal_connect_swapped (settings, "notify::loss", G_CALLBACK (on_train_option_changed_cb), self);
+  g_signal_connect_swapped (settings, "notify::optimizer", G_CALLBACK (on_train_option_changed_cb),
+                            self);
+  g_signal_connect_swapped (settings, "notify::init", G_CALLBACK (on_train_option_changed_cb), self);
+  g_signal_connect_swapped (settings, "notify::batch-size", G_CALLBACK (on_train_option_changed_cb),
+                            self);
+  g_signal_connect_swapped (settings, "notify::learning-rate",
+                            G_CALLBACK (on_learning_rate_changed_cb), self);
+  g_signal_connect_swapped (settings, "notify::epochs", G_CALLBACK (on_epochs_changed_cb), self);
+  g_signal_connect_swapped (settings, "notify::seed", G_CALLBACK (on_data_option_changed_cb), self);
+  g_signal_connect_swapped (settings, "notify::val-fraction", G_CALLBACK (on_data_option_changed_cb),
+                            self);
+  g_signal_connect_swapped (self->project, "notify::noise", G_CALLBACK (on_data_option_changed_cb),
+                            self);
+  g_signal_connect_swapped (self->project, "notify::n-samples",
+                            G_CALLBACK (on_data_option_changed_cb), self);
 }
 
 static void
@@ -881,6 +859,7 @@ bp_window_init (BpWindow *self)
   g_signal_connect (self->inspector, "map", G_CALLBACK (on_inspector_map_cb), self);
 
   self->settings = g_settings_new ("io.github.backprop.Backprop");
+  self->project = bp_project_new ();
   self->first_load = TRUE;
   self->blas_threads = 1;
 
@@ -900,7 +879,7 @@ bp_window_init (BpWindow *self)
   adw_combo_row_set_model (self->loss_row, loss_model);
   adw_combo_row_set_model (self->optimizer_row, optim_model);
   adw_combo_row_set_model (self->init_row, init_model);
-  adw_combo_row_set_selected (self->optimizer_row, NN_OPTIM_ADAM);
+  bind_document (self);
   self->updating = FALSE;
 
   bp_plot_set_title (self->loss_plot, "Loss");
@@ -930,7 +909,7 @@ bp_window_init (BpWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  _bp_window_show_idle_status (self, "");
+  _bp_window_update_status (self);
   last = g_settings_get_string (self->settings, "last-dataset");
   if (dataset_index (last) < 0
       || (g_str_has_prefix (last, "csv:") && !g_file_test (last + 4, G_FILE_TEST_EXISTS)))
@@ -953,7 +932,7 @@ const char *
 bp_window_get_dataset (BpWindow *self)
 {
   g_return_val_if_fail (BP_IS_WINDOW (self), NULL);
-  return self->dataset;
+  return bp_project_get_dataset (self->project);
 }
 
 gboolean
@@ -974,14 +953,14 @@ void
 bp_window_set_epochs (BpWindow *self, int epochs)
 {
   g_return_if_fail (BP_IS_WINDOW (self));
-  gtk_spin_button_set_value (self->epochs_spin, epochs);
+  g_object_set (bp_project_get_settings (self->project), "epochs", epochs, NULL);
 }
 
 void
 bp_window_set_lr (BpWindow *self, double lr)
 {
   g_return_if_fail (BP_IS_WINDOW (self));
-  gtk_spin_button_set_value (self->lr_spin, lr);
+  g_object_set (bp_project_get_settings (self->project), "learning-rate", lr, NULL);
 }
 
 void

@@ -15,7 +15,7 @@
 
 #include <gio/gio.h>
 
-#include "bp-inspector.h"
+#include "bp-inspect-state.h"
 #include "nn-train.h"
 
 G_BEGIN_DECLS

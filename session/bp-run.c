@@ -200,10 +200,16 @@ append_point (GArray *points, double x, double y)
     g_array_append_vals (points, xy, 2);
 }
 
+/* Computes an inspection state from the trainer's network and posts it. */
 static void
-publish_inspect (BpRun *self, BpInspectState *state)
+publish_inspect (BpRun *self, NnTrainer *trainer, NnEvalResult *test, int epoch, guint64 step)
 {
+  BpInspectState *state;
   BpRunUpdate *p;
+
+  state = bp_inspect_state_compute (nn_trainer_get_network (trainer),
+                                    nn_trainer_get_data (trainer),
+                                    nn_trainer_get_config (trainer)->loss, test, epoch, step);
 
   g_mutex_lock (&self->lock);
   p = pending_locked (self);
@@ -264,7 +270,7 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
       && now - self->last_inspect >= INSPECT_INTERVAL)
     {
       self->last_inspect = now;
-      publish_inspect (self, bp_inspect_state_compute (trainer, NULL, r->epoch, r->step));
+      publish_inspect (self, trainer, NULL, r->epoch, r->step);
     }
 }
 
@@ -311,8 +317,7 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
       || data->n_train > SMALL_DATASET)
     {
       self->last_inspect = now;
-      publish_inspect (self, bp_inspect_state_compute (trainer, r->test, r->epoch + 1,
-                                                       nn_trainer_get_epoch (trainer)));
+      publish_inspect (self, trainer, r->test, r->epoch + 1, nn_trainer_get_epoch (trainer));
     }
 }
 
@@ -325,8 +330,7 @@ on_paused (NnTrainer *trainer, gpointer user_data)
   /* Paused time is not running time: the window restarts on resume; what
    * it holds so far would be too short a span to trust. */
   self->rate_start = -1.0;
-  publish_inspect (self, bp_inspect_state_compute (trainer, NULL, nn_trainer_get_epoch (trainer),
-                                                   0));
+  publish_inspect (self, trainer, NULL, nn_trainer_get_epoch (trainer), 0);
 }
 
 static gpointer

@@ -1,0 +1,65 @@
+/* bp-inspect-state.h: what the inspection views show, as one immutable,
+ * reference-counted value.
+ *
+ * Computed off the main thread from a network, its data and its loss (the
+ * epoch's test evaluation is reused, not repeated), applied to the views
+ * (ui/bp-inspector.h) on the main thread. GLib and the engine only.
+ */
+#pragma once
+
+#include "nn-train.h"
+
+G_BEGIN_DECLS
+
+/* The first dense layer's templates: at most this many units are copied. */
+#define BP_WEIGHTS_MAX_UNITS 64
+
+typedef struct
+{
+  /* (ref) the run's data: test images, labels, class names, plane bounds */
+  NnData       *data;
+  /* (ref) the latest evaluation of the test set: predicted class and output
+   * (probabilities) for every test sample */
+  NnEvalResult *test;
+  int           epoch;          /* epochs finished when it was computed */
+  guint64       step;
+  /* (owned) the first dense layer's weights (units, in) on image data, else NULL */
+  float        *weights;
+  int           weight_units;
+  int           weight_in;
+  /* (owned) 2-D sets: network outputs over a (res, res) grid spanning
+   * [xmin,xmax] x [ymin,ymax] of the data's plane, row 0 at ymin;
+   * (res*res, n_outputs) probabilities. NULL otherwise. */
+  float        *boundary;
+  int           boundary_res;
+  int           boundary_outputs;
+  /* (owned) classification: evaluation indices of the misclassified test
+   * samples, the most confident wrong answer first (ties by index); sorted
+   * here, on the training thread, so the browser on the main thread only
+   * filters. n_mistakes == test->n - test->n_correct. NULL when none. */
+  int          *mistakes;
+  int           n_mistakes;
+  /* (owned) (weight_units) when weights is set: each unit's colour scale,
+   * the 99th percentile of its |w| (so one large weight does not wash the
+   * rest of the template out to white). */
+  float        *weight_scale;
+  /* < private > */
+  gint          ref_count;
+} BpInspectState;
+
+/* Any thread that may use @net (the training thread between batches):
+ * builds a state from @net, trained on @data with @loss, and the evaluation
+ * @test of data->test (may be NULL: the state then evaluates the test set
+ * itself, e.g. for a mid-epoch refresh on a small dataset). (transfer full) */
+BpInspectState *bp_inspect_state_compute (NnNetwork *net, NnData *data, NnLossKind loss,
+                                          NnEvalResult *test, int epoch, guint64 step);
+BpInspectState *bp_inspect_state_ref     (BpInspectState *state);
+void            bp_inspect_state_unref   (BpInspectState *state);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpInspectState, bp_inspect_state_unref)
+
+/* Whether a dataset's samples are images (one channel, rank 3: MNIST);
+ * their height and width. */
+gboolean        bp_dataset_is_image      (const NnDataset *ds, int *height, int *width);
+
+G_END_DECLS

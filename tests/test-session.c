@@ -1,0 +1,454 @@
+/* test-session.c: the document layer without a display.
+ *
+ * Settings to and from an NnTrainConfig, the project's modified flag, the
+ * dataset loader's progress, errors and cancellation, inspection states
+ * from a bare network, a BpRun's updates on a real XOR run, and the plot's
+ * tick and decimation maths. */
+#include "bp-data-load.h"
+#include "bp-inspect-state.h"
+#include "bp-plot-axis.h"
+#include "bp-project.h"
+#include "bp-run.h"
+#include "nn-presets.h"
+
+#include <math.h>
+#include <string.h>
+
+static NnData *
+load_data (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  NnDataOptions opts;
+  NnData *data;
+
+  nn_data_options_init (&opts);
+  opts.data_dir = g_getenv ("BACKPROP_TEST_DATA");
+  data = nn_data_load (name, &opts, &error);
+  g_assert_no_error (error);
+  return data;
+}
+
+static NnNetSpec *
+preset_spec (NnData *data, const char *preset_name, NnTrainConfig *config)
+{
+  const NnPreset *preset = nn_preset_find (preset_name);
+
+  g_assert_nonnull (preset);
+  nn_train_config_init (config);
+  nn_preset_apply (preset, config);
+  return nn_preset_build_spec (preset, nn_dataset_n_outputs (data->train));
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+static void
+count_notify_cb (GObject *object, GParamSpec *pspec, int *count)
+{
+  (*count)++;
+}
+
+static void
+test_settings_round_trip (void)
+{
+  g_autoptr(BpSettings) settings = bp_settings_new ();
+  NnTrainConfig defaults, in, out;
+  int notified = 0;
+
+  /* A new object holds the engine's defaults. */
+  nn_train_config_init (&defaults);
+  bp_settings_to_config (settings, &out);
+  g_assert_cmpint (out.loss, ==, defaults.loss);
+  g_assert_cmpint (out.optim.kind, ==, defaults.optim.kind);
+  g_assert_cmpfloat (out.optim.lr, ==, defaults.optim.lr);
+  g_assert_cmpint (out.batch_size, ==, defaults.batch_size);
+  g_assert_cmpint (out.epochs, ==, defaults.epochs);
+  g_assert_cmpuint (out.seed, ==, defaults.seed);
+
+  /* Every field, none at its default, comes back exactly. */
+  nn_train_config_init (&in);
+  in.loss = NN_LOSS_MSE;
+  in.optim = nn_optim_config_default (NN_OPTIM_MOMENTUM);
+  in.optim.lr = 0.0371f;
+  in.optim.momentum = 0.8125f;
+  in.optim.weight_decay = 0.0005f;
+  in.init = NN_INIT_GLOROT;
+  in.batch_size = 17;
+  in.epochs = 123;
+  in.seed = G_GUINT64_CONSTANT (0x123456789abcdef);
+  g_signal_connect (settings, "notify", G_CALLBACK (count_notify_cb), &notified);
+  bp_settings_set_config (settings, &in);
+  g_assert_cmpint (notified, ==, 9);
+  bp_settings_to_config (settings, &out);
+  g_assert_cmpint (out.loss, ==, in.loss);
+  g_assert_cmpint (out.optim.kind, ==, in.optim.kind);
+  g_assert_cmpfloat (out.optim.lr, ==, in.optim.lr);
+  g_assert_cmpfloat (out.optim.momentum, ==, in.optim.momentum);
+  g_assert_cmpfloat (out.optim.weight_decay, ==, in.optim.weight_decay);
+  g_assert_cmpint (out.init, ==, in.init);
+  g_assert_cmpint (out.batch_size, ==, in.batch_size);
+  g_assert_cmpint (out.epochs, ==, in.epochs);
+  g_assert_cmpuint (out.seed, ==, in.seed);
+  g_assert_cmpfloat (bp_settings_get_learning_rate (settings), ==, (double) in.optim.lr);
+
+  /* Setting the same values again notifies nobody. */
+  notified = 0;
+  bp_settings_set_config (settings, &in);
+  g_object_set (settings, "epochs", 123, NULL);
+  g_assert_cmpint (notified, ==, 0);
+}
+
+/* ---- project ----------------------------------------------------------- */
+
+static void
+test_project_modified (void)
+{
+  g_autoptr(BpProject) project = bp_project_new ();
+  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/My Net.backprop");
+  g_autofree char *title = NULL;
+
+  g_assert_false (bp_project_get_modified (project));
+  title = bp_project_dup_title (project);
+  g_assert_cmpstr (title, ==, "Untitled Project");
+
+  bp_project_set_spec (project, "dense:8,tanh,dense:2");
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+  bp_project_set_spec (project, "dense:8,tanh,dense:2");
+  g_assert_false (bp_project_get_modified (project));
+
+  g_object_set (bp_project_get_settings (project), "learning-rate", 0.5, NULL);
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+  g_object_set (bp_project_get_settings (project), "learning-rate", 0.5, NULL);
+  g_assert_false (bp_project_get_modified (project));
+
+  bp_project_set_dataset (project, "spiral");
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+  bp_project_set_noise (project, 0.3);
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+  bp_project_set_n_samples (project, 800);
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+
+  /* Where it lives is not an edit, but it names the project. */
+  bp_project_set_file (project, file);
+  g_assert_false (bp_project_get_modified (project));
+  g_clear_pointer (&title, g_free);
+  title = bp_project_dup_title (project);
+  g_assert_cmpstr (title, ==, "My Net");
+}
+
+/* ---- the dataset loader ------------------------------------------------ */
+
+typedef struct
+{
+  GMainLoop *loop;
+  NnData    *data;
+  GError    *error;
+  GArray    *progress;   /* double */
+  char      *name;
+} LoadWait;
+
+static void
+load_progress_cb (double fraction, gpointer user_data)
+{
+  LoadWait *w = user_data;
+
+  g_array_append_val (w->progress, fraction);
+}
+
+static void
+load_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LoadWait *w = user_data;
+
+  w->data = bp_data_load_finish (result, &w->error);
+  w->name = g_strdup (bp_data_load_get_name (result));
+  g_main_loop_quit (w->loop);
+}
+
+static void
+run_load (LoadWait *w, const char *name, const char *data_dir, GCancellable *cancellable)
+{
+  NnDataOptions opts;
+
+  nn_data_options_init (&opts);
+  opts.data_dir = data_dir;
+  *w = (LoadWait) { g_main_loop_new (NULL, FALSE), NULL, NULL,
+                    g_array_new (FALSE, FALSE, sizeof (double)), NULL };
+  bp_data_load_async (NULL, name, &opts, cancellable, load_progress_cb, load_done_cb, w);
+  if (cancellable)
+    g_cancellable_cancel (cancellable);
+  g_main_loop_run (w->loop);
+}
+
+static void
+load_wait_clear (LoadWait *w)
+{
+  g_main_loop_unref (w->loop);
+  g_clear_pointer (&w->data, nn_data_unref);
+  g_clear_error (&w->error);
+  g_array_unref (w->progress);
+  g_free (w->name);
+}
+
+static void
+test_data_load_async (void)
+{
+  g_autofree char *missing = g_build_filename (g_get_tmp_dir (), "bp-no-such-file.csv", NULL);
+  g_autofree char *csv_name = g_strconcat ("csv:", missing, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  LoadWait w;
+
+  run_load (&w, "mnist", g_getenv ("BACKPROP_TEST_DATA"), NULL);
+  g_assert_no_error (w.error);
+  g_assert_cmpstr (w.name, ==, "mnist");
+  g_assert_cmpint (w.data->n_train, ==, 60000);
+  /* Progress came back to this thread, in order, within [0, 1]. */
+  g_assert_cmpuint (w.progress->len, >, 0);
+  for (guint i = 0; i < w.progress->len; i++)
+    {
+      double f = g_array_index (w.progress, double, i);
+
+      g_assert_cmpfloat (f, >=, 0.0);
+      g_assert_cmpfloat (f, <=, 1.0);
+      if (i > 0)
+        g_assert_cmpfloat (f, >=, g_array_index (w.progress, double, i - 1));
+    }
+  load_wait_clear (&w);
+
+  run_load (&w, csv_name, NULL, NULL);
+  g_assert_null (w.data);
+  g_assert_nonnull (w.error);
+  g_assert_true (g_str_has_suffix (w.error->message, "."));
+  load_wait_clear (&w);
+
+  run_load (&w, "mnist", g_getenv ("BACKPROP_TEST_DATA"), cancellable);
+  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (w.data);
+  load_wait_clear (&w);
+}
+
+/* ---- inspection states -------------------------------------------------- */
+
+static void
+test_inspect_from_network (void)
+{
+  g_autoptr(NnData) data = load_data ("spiral");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) spec = NULL;
+  g_autoptr(BpInspectState) state = NULL;
+  NnTrainConfig config;
+  NnTrainer *trainer;
+  int n_wrong;
+
+  spec = preset_spec (data, "spiral", &config);
+  config.epochs = 3;
+  trainer = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_run (trainer, NULL, NULL, &error));
+
+  /* No evaluation given: the state makes its own from the network. */
+  state = bp_inspect_state_compute (nn_trainer_get_network (trainer), data, config.loss, NULL, 3,
+                                    30);
+  g_assert_nonnull (state->test);
+  g_assert_cmpint (state->test->n, ==, data->test->n);
+  n_wrong = state->test->n - state->test->n_correct;
+  g_assert_cmpint (state->n_mistakes, ==, n_wrong);
+  /* Most confident mistake first. */
+  for (int i = 1; i < state->n_mistakes; i++)
+    {
+      const NnEvalResult *t = state->test;
+      int a = state->mistakes[i - 1], b = state->mistakes[i];
+
+      g_assert_cmpfloat (t->outputs[(size_t) a * t->n_outputs + t->predicted[a]], >=,
+                         t->outputs[(size_t) b * t->n_outputs + t->predicted[b]]);
+    }
+  /* The boundary is probabilities (the network ends in logits): each
+   * cell's outputs sum to one. */
+  g_assert_nonnull (state->boundary);
+  g_assert_cmpint (state->boundary_outputs, ==, nn_dataset_n_outputs (data->train));
+  for (int c = 0; c < state->boundary_res * state->boundary_res; c++)
+    {
+      const float *p = state->boundary + (size_t) c * state->boundary_outputs;
+      double sum = 0;
+
+      for (int k = 0; k < state->boundary_outputs; k++)
+        sum += p[k];
+      g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+    }
+  /* Not image data: no weight templates. */
+  g_assert_null (state->weights);
+  nn_trainer_free (trainer);
+}
+
+/* ---- BpRun -------------------------------------------------------------- */
+
+typedef struct
+{
+  GMainLoop *loop;
+  guint      n_points[BP_N_CURVES];
+  gboolean   finished;
+  GError    *error;
+  int        last_epoch;
+} RunWait;
+
+static void
+run_update_cb (BpRun *run, BpRunUpdate *u, RunWait *w)
+{
+  for (int c = 0; c < BP_N_CURVES; c++)
+    w->n_points[c] += u->points[c]->len / 2;
+  if (u->finished)
+    {
+      w->finished = TRUE;
+      w->last_epoch = u->epoch;
+      if (u->error)
+        w->error = g_error_copy (u->error);
+      g_main_loop_quit (w->loop);
+    }
+}
+
+static void
+test_run_xor (void)
+{
+  g_autoptr(NnData) data = load_data ("xor");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) spec = NULL;
+  g_autoptr(BpRun) run = NULL;
+  NnTrainConfig config;
+  RunWait w = { g_main_loop_new (NULL, FALSE) };
+
+  spec = preset_spec (data, "xor", &config);
+  config.epochs = 50;
+  run = bp_run_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (run, "update", G_CALLBACK (run_update_cb), &w);
+  bp_run_start (run, FALSE);
+  g_main_loop_run (w.loop);
+
+  g_assert_true (w.finished);
+  g_assert_no_error (w.error);
+  g_assert_cmpint (w.last_epoch, ==, 50);
+  /* Coalesced updates lose no point: one per batch (XOR: one batch an
+   * epoch), one test point per epoch. */
+  g_assert_cmpuint (w.n_points[BP_CURVE_TRAIN_LOSS], ==, 50);
+  g_assert_cmpuint (w.n_points[BP_CURVE_TRAIN_ACCURACY], ==, 50);
+  g_assert_cmpuint (w.n_points[BP_CURVE_TEST_LOSS], ==, 50);
+  g_assert_cmpuint (w.n_points[BP_CURVE_VAL_LOSS], ==, 0);
+  g_assert_false (bp_run_is_alive (run));
+  g_main_loop_unref (w.loop);
+}
+
+/* ---- plot axis ---------------------------------------------------------- */
+
+static void
+assert_ticks (GArray *ticks, const double *values, const char * const *labels, guint n)
+{
+  g_assert_cmpuint (ticks->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      BpPlotTick *t = &g_array_index (ticks, BpPlotTick, i);
+
+      g_assert_cmpfloat_with_epsilon (t->v, values[i], 1e-9);
+      g_assert_cmpstr (t->label, ==, labels[i]);
+    }
+}
+
+static void
+test_plot_ticks (void)
+{
+  static const double lin_v[] = { 0, 0.2, 0.4, 0.6, 0.8, 1.0 };
+  static const char *lin_l[] = { "0.0", "0.2", "0.4", "0.6", "0.8", "1.0" };
+  static const double ep_v[] = { 0, 50, 100 };
+  static const char *ep_l[] = { "0", "50", "100" };
+  static const double log_v[] = { -3, -2, -1, 0 };
+  static const char *log_l[] = { "0.001", "0.01", "0.1", "1" };
+  GArray *t;
+
+  t = bp_plot_ticks_linear (0.0, 1.0, 6);
+  assert_ticks (t, lin_v, lin_l, G_N_ELEMENTS (lin_v));
+  g_array_unref (t);
+  /* The ends need not be ticks: the first is the next multiple of the
+   * step, and the step is nice (103.7 / 5 rounds to 50, not 20.74). */
+  t = bp_plot_ticks_linear (-0.7, 103.0, 6);
+  assert_ticks (t, ep_v, ep_l, G_N_ELEMENTS (ep_v));
+  g_array_unref (t);
+  t = bp_plot_ticks_linear (1.0, 1.0, 6);
+  g_assert_cmpuint (t->len, ==, 0);
+  g_array_unref (t);
+
+  t = bp_plot_ticks_log (-3.2, 0.1, 5);
+  assert_ticks (t, log_v, log_l, G_N_ELEMENTS (log_v));
+  g_array_unref (t);
+  /* Room for more: 1, 2 and 5 in each decade. */
+  t = bp_plot_ticks_log (-1.05, 0.75, 8);
+  g_assert_cmpuint (t->len, ==, 6);
+  g_assert_cmpstr (g_array_index (t, BpPlotTick, 0).label, ==, "0.1");
+  g_assert_cmpstr (g_array_index (t, BpPlotTick, 1).label, ==, "0.2");
+  g_assert_cmpstr (g_array_index (t, BpPlotTick, 3).label, ==, "1");
+  g_assert_cmpstr (g_array_index (t, BpPlotTick, 5).label, ==, "5");
+  g_array_unref (t);
+  /* Inside one decade (0.3 .. 0.45): four evenly spaced labelled ticks. */
+  t = bp_plot_ticks_log (log10 (0.3), log10 (0.45), 5);
+  g_assert_cmpuint (t->len, ==, 4);
+  g_assert_cmpstr (g_array_index (t, BpPlotTick, 0).label, ==, "0.3");
+  g_assert_cmpstr (g_array_index (t, BpPlotTick, 3).label, ==, "0.45");
+  g_array_unref (t);
+}
+
+static void
+test_plot_decimate (void)
+{
+  BpDecimator d;
+  float miny = INFINITY, maxy = -INFINITY;
+  int n_nan = 0;
+
+  /* 1000 points over 10 pixel columns, a spike at 503. */
+  bp_decimator_init (&d, FALSE);
+  for (int i = 0; i < 1000; i++)
+    {
+      double y = i == 503 ? -50.0 : sin (i * 0.1);
+
+      if (i == 700)
+        bp_decimator_break (&d);
+      bp_decimator_add (&d, 100.0 + i / 100.0, y, 100.0, 10.0);
+    }
+  bp_decimator_flush (&d);
+  /* At most four vertices per column, plus one gap. */
+  g_assert_cmpuint (d.out->len / 2, <=, 4 * 11 + 1);
+  for (guint i = 0; i < d.out->len / 2; i++)
+    {
+      float y = g_array_index (d.out, float, 2 * i + 1);
+
+      if (isnan (y))
+        {
+          n_nan++;
+          continue;
+        }
+      miny = MIN (miny, y);
+      maxy = MAX (maxy, y);
+    }
+  g_assert_cmpint (n_nan, ==, 1);
+  /* The spike and the top of the wave are kept. */
+  g_assert_cmpfloat (miny, ==, -50.0f);
+  g_assert_cmpfloat (maxy, >, 0.99f);
+  g_array_unref (d.out);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_setenv ("BACKPROP_DATA_DIR", "/nonexistent", TRUE);
+
+  g_test_add_func ("/session/settings/config-round-trip", test_settings_round_trip);
+  g_test_add_func ("/session/project/modified", test_project_modified);
+  g_test_add_func ("/session/data/load-async", test_data_load_async);
+  g_test_add_func ("/session/inspect/from-network", test_inspect_from_network);
+  g_test_add_func ("/session/run/xor-updates", test_run_xor);
+  g_test_add_func ("/session/plot-axis/ticks", test_plot_ticks);
+  g_test_add_func ("/session/plot-axis/decimate", test_plot_decimate);
+  return g_test_run ();
+}
