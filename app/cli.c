@@ -84,15 +84,42 @@ on_batch (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   g_printerr ("] %d/%d  loss %.4f", r->batch + 1, r->n_batches, (double) r->loss);
 }
 
-/* Member @name: @v if @have, else null. */
+/* The one JSON writer, for train and eval alike. */
+
+/* Member @name: @v, or null when there is none (@have FALSE) or it is not
+ * finite: JSON has no NaN or infinity, and a model whose outputs are NaN
+ * must still give valid JSON. */
 static void
-add_double_or_null (JsonBuilder *b, const char *name, gboolean have, double v)
+add_number (JsonBuilder *b, const char *name, gboolean have, double v)
 {
   json_builder_set_member_name (b, name);
-  if (have)
+  if (have && isfinite (v))
     json_builder_add_double_value (b, v);
   else
     json_builder_add_null_value (b);
+}
+
+static void
+add_int (JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+/* Ends the object begun in @b and prints it as one line on stdout. */
+static void
+print_json_line (JsonBuilder *b)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+  fflush (stdout);
 }
 
 static void
@@ -103,13 +130,13 @@ add_eval (JsonBuilder *b, const char *prefix, NnEvalResult *e, gboolean regressi
   g_autofree char *rmse = g_strconcat (prefix, "_rmse", NULL);
   g_autofree char *r2 = g_strconcat (prefix, "_r2", NULL);
 
-  add_double_or_null (b, loss, e != NULL, e ? e->loss : 0);
-  add_double_or_null (b, acc, e && !regression, e ? e->accuracy : 0);
+  add_number (b, loss, e != NULL, e ? e->loss : 0);
+  add_number (b, acc, e && !regression, e ? e->accuracy : 0);
   if (regression)
     {
-      /* JSON has no NaN: a set that is not there is null. */
-      add_double_or_null (b, rmse, e != NULL, e ? e->rmse : 0);
-      add_double_or_null (b, r2, e != NULL, e ? e->r2 : 0);
+      /* A set that is not there is null. */
+      add_number (b, rmse, e != NULL, e ? e->rmse : 0);
+      add_number (b, r2, e != NULL, e ? e->r2 : 0);
     }
 }
 
@@ -124,30 +151,17 @@ on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
   if (st->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "epoch");
-      json_builder_add_int_value (b, r->epoch + 1);
-      json_builder_set_member_name (b, "train_loss");
-      json_builder_add_double_value (b, r->train_loss);
-      add_double_or_null (b, "train_accuracy", !st->regression, r->train_accuracy);
+      add_int (b, "epoch", r->epoch + 1);
+      add_number (b, "train_loss", TRUE, r->train_loss);
+      add_number (b, "train_accuracy", !st->regression, r->train_accuracy);
       add_eval (b, "val", r->val, st->regression);
       add_eval (b, "test", r->test, st->regression);
-      json_builder_set_member_name (b, "epoch_seconds");
-      json_builder_add_double_value (b, r->epoch_seconds);
-      json_builder_set_member_name (b, "samples_per_second");
-      json_builder_add_double_value (b, r->samples_per_second);
-      json_builder_set_member_name (b, "lr");
-      json_builder_add_double_value (b, nn_trainer_get_config (trainer)->optim.lr);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
-      fflush (stdout);
+      add_number (b, "epoch_seconds", TRUE, r->epoch_seconds);
+      add_number (b, "samples_per_second", TRUE, r->samples_per_second);
+      add_number (b, "lr", TRUE, nn_trainer_get_config (trainer)->optim.lr);
+      print_json_line (b);
     }
 
   /* Human-readable progress goes to stderr, always one line per epoch. */
@@ -255,8 +269,8 @@ cmd_train (void)
     return usage_error ("give either --net or --preset, not both");
   if (opt_preset && !(preset = nn_preset_find (opt_preset)))
     return usage_error ("there is no preset named “%s”", opt_preset);
-  if (opt_net == NULL && preset == NULL && !(preset = nn_preset_for_dataset (opt_dataset)))
-    return usage_error ("train needs --net SPEC or --preset NAME");
+  if (opt_net == NULL && preset == NULL)
+    preset = nn_preset_for_dataset (opt_dataset);
   if (opt_net && !(spec = nn_net_spec_parse (opt_net, &error)))
     return fail (EXIT_USAGE, error, NULL);
   if (opt_val_fraction < 0 || opt_val_fraction > 0.9)
@@ -295,9 +309,12 @@ cmd_train (void)
   config.seed = (guint64) opt_seed;
   config.threads = opt_threads;
 
+  /* The dataset first: "--dataset nope" is about the dataset, not --net. */
   data = load_data (opt_dataset, &error);
   if (data == NULL)
     return fail (1, error, NULL);
+  if (opt_net == NULL && preset == NULL)
+    return usage_error ("train needs --net SPEC or --preset NAME");
   st.regression = data->train->task == NN_TASK_REGRESSION;
   if (st.regression && opt_loss == NULL && config.loss == NN_LOSS_CROSS_ENTROPY)
     config.loss = NN_LOSS_MSE;
@@ -400,12 +417,14 @@ cmd_eval (void)
 
   if (opt_json)
     {
-      if (regression)
-        printf ("{\"test_loss\": %.6g, \"test_rmse\": %.6g, \"test_r2\": %.6g, \"samples\": %d}\n",
-                (double) result->loss, (double) result->rmse, (double) result->r2, result->n);
-      else
-        printf ("{\"test_loss\": %.6g, \"test_accuracy\": %.6g, \"correct\": %d, \"samples\": %d}\n",
-                (double) result->loss, (double) result->accuracy, result->n_correct, result->n);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      add_eval (b, "test", result, regression);
+      if (!regression)
+        add_int (b, "correct", result->n_correct);
+      add_int (b, "samples", result->n);
+      print_json_line (b);
     }
   else if (regression)
     printf ("%s on %s: test loss %.4f, rmse %.4f, r² %.4f (%d samples)\n", opt_model, data->title,
@@ -631,7 +650,21 @@ main (int argc, char *argv[])
   setlocale (LC_NUMERIC, "C");
 
   cmd = argc > 1 ? argv[1] : NULL;
-  ctx = g_option_context_new ("COMMAND [OPTIONS]");
+  /* GOption names the program in "Usage:" from g_get_prgname(), which is
+   * only set by a parse: the top-level help has none ("Usage: (null)"). A
+   * command's help reads "backprop-cli train [OPTION…]". */
+  if (cmd != NULL && (g_str_equal (cmd, "train") || g_str_equal (cmd, "eval")
+                      || g_str_equal (cmd, "info") || g_str_equal (cmd, "bench")))
+    {
+      g_autofree char *name = g_strconcat ("backprop-cli ", cmd, NULL);
+      g_set_prgname (name);
+      ctx = g_option_context_new (NULL);
+    }
+  else
+    {
+      g_set_prgname ("backprop-cli");
+      ctx = g_option_context_new ("COMMAND [OPTIONS]");
+    }
   g_option_context_set_summary (ctx, summary);
 
   if (cmd == NULL || g_str_equal (cmd, "--help") || g_str_equal (cmd, "-h")

@@ -73,6 +73,23 @@ assert_clear_failure (Run *r, const char *needle)
     g_error ("expected “%s” in “%s”", needle, lines[n - 1]);
 }
 
+/* (transfer full) @text, which must be exactly one JSON object and a newline. */
+static JsonObject *
+parse_json_line (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  g_assert_true (g_str_has_suffix (text, "}\n"));
+  g_assert_null (strchr (text, '\n') + 1 == text + strlen (text) ? NULL : "more than one line");
+  if (!json_parser_load_from_data (parser, text, -1, &error))
+    g_error ("not JSON (%s): %s", error->message, text);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
 static void
 test_train_xor_json (void)
 {
@@ -181,7 +198,48 @@ test_save_info_eval (void)
 
   run_cli (&eval, "eval", "--model", model, "--dataset", "xor", "--json", NULL);
   g_assert_cmpint (eval.status, ==, 0);
-  g_assert_nonnull (strstr (eval.out, "\"test_accuracy\": 1"));
+  {
+    g_autoptr(JsonObject) obj = parse_json_line (eval.out);
+    g_assert_cmpfloat (json_object_get_double_member (obj, "test_accuracy"), ==, 1.0);
+    g_assert_cmpint (json_object_get_int_member (obj, "correct"), ==, 4);
+    g_assert_cmpint (json_object_get_int_member (obj, "samples"), ==, 4);
+  }
+}
+
+/* A model whose outputs are NaN: eval --json still prints JSON, with null
+ * (JSON has no NaN), as train --json does. */
+static void
+test_eval_json_nan (void)
+{
+  g_autofree char *model = g_build_filename (tmpdir, "nan.safetensors", NULL);
+  g_autofree char *data = NULL;
+  g_auto(Run) train;
+  g_auto(Run) eval;
+  gsize len = 0;
+  guint64 header = 0;
+  const guint32 nan_bits = GUINT32_TO_LE (0x7fc00000);
+
+  run_cli (&train, "train", "--dataset", "xor", "--net", "dense:2", "--epochs", "1", "--save",
+           model, NULL);
+  g_assert_cmpint (train.status, ==, 0);
+  /* Every weight NaN: the 8-byte header length, the header, then F32s. */
+  g_assert_true (g_file_get_contents (model, &data, &len, NULL));
+  for (int i = 0; i < 8; i++)
+    header |= (guint64) (guint8) data[i] << (8 * i);
+  g_assert_cmpuint (8 + header, <, len);
+  for (gsize off = 8 + header; off + 4 <= len; off += 4)
+    memcpy (data + off, &nan_bits, 4);
+  g_assert_true (g_file_set_contents (model, data, (gssize) len, NULL));
+
+  run_cli (&eval, "eval", "--model", model, "--dataset", "xor", "--json", NULL);
+  g_assert_cmpint (eval.status, ==, 0);
+  g_assert_null (strstr (eval.out, "nan"));
+  {
+    g_autoptr(JsonObject) obj = parse_json_line (eval.out);
+    g_assert_true (json_object_has_member (obj, "test_loss"));
+    g_assert_true (json_object_get_null_member (obj, "test_loss"));
+    g_assert_cmpint (json_object_get_int_member (obj, "samples"), ==, 4);
+  }
 }
 
 static void
@@ -263,6 +321,12 @@ test_bad_inputs (void)
     g_assert_cmpint (r.status, ==, 2);
   }
   {
+    /* An unknown dataset is the problem to report, not the missing --net. */
+    g_auto(Run) r;
+    run_cli (&r, "train", "--dataset", "nope", NULL);
+    assert_clear_failure (&r, "no dataset named ‘nope’");
+  }
+  {
     g_auto(Run) r;
     run_cli (&r, "frobnicate", NULL);
     assert_clear_failure (&r, "frobnicate");
@@ -324,9 +388,14 @@ test_help (void)
   run_cli (&r, "--help", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "train"));
+  /* The program is named, not "(null)". */
+  g_assert_null (strstr (r.out, "(null)"));
+  g_assert_true (g_str_has_prefix (r.out, "Usage:\n  backprop-cli [OPTION…] COMMAND"));
   run_cli (&t, "train", "--help-all", NULL);
   g_assert_cmpint (t.status, ==, 0);
   g_assert_nonnull (strstr (t.out, "--val-fraction"));
+  g_assert_null (strstr (t.out, "(null)"));
+  g_assert_true (g_str_has_prefix (t.out, "Usage:\n  backprop-cli train [OPTION…]"));
 }
 
 int
@@ -340,6 +409,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/train/regression-json", test_train_regression_json);
   g_test_add_func ("/cli/train/same-seed", test_same_seed_same_numbers);
   g_test_add_func ("/cli/save-info-eval", test_save_info_eval);
+  g_test_add_func ("/cli/eval-json-nan", test_eval_json_nan);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/save-onto-fifo", test_save_onto_fifo);
