@@ -331,15 +331,39 @@ input_parts (const float **reps, const float *const *in, int n_in, int m, int n,
   return parts;
 }
 
+/* b (out_dim) = keep * b + scale * the column sums of dout (n, out_dim),
+ * with keep 0 meaning b is only written. The sums are taken in double: in
+ * float, 60000 rows of about the same value come out up to 3e-4 off.
+ * Columns go in blocks of 16 with a fixed-width loop for full blocks, so
+ * the accumulators stay in registers and the row loop vectorises (a
+ * conversion and an add per element): 2.1 us against float's 1.5 us for
+ * an MNIST MLP's 128 + 64 + 10 biases at batch 64 (a batch takes 500 us). */
+#define BIAS_BLOCK 16
+
 static void
-bias_sum (float *db, const float *dout, int n, int out_dim)
+bias_update (float *b, float keep, float scale, const float *dout, int n, int out_dim)
 {
-  memset (db, 0, sizeof (float) * out_dim);
-  for (int i = 0; i < n; i++)
+  for (int j0 = 0; j0 < out_dim; j0 += BIAS_BLOCK)
     {
-      const float *row = dout + (size_t) i * out_dim;
-      for (int j = 0; j < out_dim; j++)
-        db[j] += row[j];
+      const int width = MIN (BIAS_BLOCK, out_dim - j0);
+      double acc[BIAS_BLOCK] = { 0 };
+
+      if (width == BIAS_BLOCK)
+        for (int i = 0; i < n; i++)
+          {
+            const float *row = dout + (size_t) i * out_dim + j0;
+            for (int j = 0; j < BIAS_BLOCK; j++)
+              acc[j] += row[j];
+          }
+      else
+        for (int i = 0; i < n; i++)
+          {
+            const float *row = dout + (size_t) i * out_dim + j0;
+            for (int j = 0; j < width; j++)
+              acc[j] += row[j];
+          }
+      for (int j = 0; j < width; j++)
+        b[j0 + j] = (float) ((keep != 0.0f ? (double) keep * b[j0 + j] : 0.0) + scale * acc[j]);
     }
 }
 
@@ -375,7 +399,7 @@ nn_dense_backward_replicated (float *din, float *dw, float *db, const float *dou
   shared_parts (douts, dout, parts);
   nn_sgemm_replicated (true, false, out_dim, in_dim, n, 1.0f, douts, out_dim, ins, in_dim, 0.0f,
                        dw, in_dim, parts);
-  bias_sum (db, dout, n, out_dim);
+  bias_update (db, 0.0f, 1.0f, dout, n, out_dim);
   if (din != NULL)
     nn_sgemm (false, false, n, in_dim, out_dim, 1.0f, dout, out_dim, w, in_dim, 0.0f, din, in_dim);
 }
@@ -403,14 +427,7 @@ nn_dense_backward_sgd_replicated (float *din, float *w, float *b, const float *d
   nn_sgemm_replicated (true, false, out_dim, in_dim, n, -lr, douts, out_dim, ins, in_dim, keep,
                        w, in_dim, parts);
 
-  for (int j = 0; j < out_dim; j++)
-    b[j] *= keep;
-  for (int i = 0; i < n; i++)
-    {
-      const float *row = dout + (size_t) i * out_dim;
-      for (int j = 0; j < out_dim; j++)
-        b[j] -= lr * row[j];
-    }
+  bias_update (b, keep, -lr, dout, n, out_dim);
 }
 
 void

@@ -49,8 +49,8 @@ nn_optim_config_default (NnOptimKind kind)
     .lr = kind == NN_OPTIM_ADAM ? 0.001f : 0.1f,
     .momentum = 0.9f,
     .nesterov = FALSE,
-    .beta1 = 0.9f,
-    .beta2 = 0.999f,
+    .beta1 = 0.9,
+    .beta2 = 0.999,
     .eps = 1e-8f,
     .weight_decay = 0.0f,
   };
@@ -78,7 +78,7 @@ check_config (const NnOptimConfig *c, GError **error)
                    "Momentum must be at least 0 and below 1, not %g", (double) c->momentum);
       return FALSE;
     }
-  if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f && c->beta2 >= 0.0f && c->beta2 < 1.0f
+  if (!(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 && c->beta2 < 1.0
         && c->eps > 0.0f))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
@@ -161,7 +161,9 @@ typedef struct
   NnOptimizer *opt;
   float *params;
   const float *grads;
-  float step, inv_sqrt_bc2;  /* Adam's, with its bias corrections */
+  /* Adam's coefficients, worked out in double and rounded once */
+  float b1, one_minus_b1, b2, one_minus_b2;
+  float step, inv_sqrt_bc2;  /* lr / (1 - b1^t), 1 / sqrt (1 - b2^t) */
 } Step;
 
 static void
@@ -193,14 +195,14 @@ step_range (const Step *s, size_t i0, size_t i1)
     case NN_OPTIM_ADAM:
       {
         /* in locals: a store through a float pointer could change them */
-        const float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
-        const float step = s->step, inv_sqrt_bc2 = s->inv_sqrt_bc2;
+        const float b1 = s->b1, a1 = s->one_minus_b1, b2 = s->b2, a2 = s->one_minus_b2;
+        const float eps = c->eps, step = s->step, inv_sqrt_bc2 = s->inv_sqrt_bc2;
 
         for (size_t i = i0; i < i1; i++)
           {
             float g = grads[i] + wd * params[i];
-            float m = b1 * ms[i] + (1.0f - b1) * g;
-            float v = b2 * vs[i] + (1.0f - b2) * g * g;
+            float m = b1 * ms[i] + a1 * g;
+            float v = b2 * vs[i] + a2 * g * g;
             ms[i] = m;
             vs[i] = v;
             params[i] -= step * m / (sqrtf (v) * inv_sqrt_bc2 + eps);
@@ -229,13 +231,17 @@ void
 nn_optimizer_step (NnOptimizer *opt, float *params, const float *grads)
 {
   const NnOptimConfig *c = &opt->config;
-  Step s = { opt, params, grads, 0.0f, 0.0f };
+  Step s = { opt, params, grads };
 
   opt->t++;
   if (c->kind == NN_OPTIM_ADAM)
     {
-      s.step = c->lr / (1.0f - powf (c->beta1, (float) opt->t));
-      s.inv_sqrt_bc2 = 1.0f / sqrtf (1.0f - powf (c->beta2, (float) opt->t));
+      s.b1 = (float) c->beta1;
+      s.one_minus_b1 = (float) (1.0 - c->beta1);
+      s.b2 = (float) c->beta2;
+      s.one_minus_b2 = (float) (1.0 - c->beta2);
+      s.step = (float) (c->lr / (1.0 - pow (c->beta1, (double) opt->t)));
+      s.inv_sqrt_bc2 = (float) (1.0 / sqrt (1.0 - pow (c->beta2, (double) opt->t)));
     }
   /* Every weight's update is independent, so sharing them out between the
    * cores changes no number. Each core updates about the part of the

@@ -7,6 +7,8 @@
  *   nesterov:           v = mu * v + g;  p = p - lr * (g + mu * v)
  *   adam:               m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
  *                       p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ * with, as in PyTorch, the moments and weights in float and the scalars
+ * (1 - b, the bias corrections 1 - b^t, lr / (1 - b1^t)) in double.
  * The learning rate may change between any two steps; state is kept.
  */
 #pragma once
@@ -29,7 +31,8 @@ typedef struct
   float       lr;
   float       momentum;      /* momentum: mu */
   gboolean    nesterov;
-  float       beta1, beta2, eps;
+  double      beta1, beta2;  /* in double, as PyTorch's: 1 - beta^t cancels badly in float */
+  float       eps;
   float       weight_decay;  /* L2, all parameters */
 } NnOptimConfig;
 

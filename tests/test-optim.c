@@ -105,6 +105,50 @@ test_adam (void)
   }
 }
 
+/* Adam's step at step t, from zero moments (the earlier steps counted
+ * only), against the formula in double with PyTorch's betas: in float,
+ * 1 - b2^t cancels (at t = 2 with b2 = 0.9999, 1 - 0.9999f^2 is 3e-4 off)
+ * and 1 - 0.999f is 1.3e-5 off 0.001, so steps came out 6e-6 to 1e-4
+ * off; every t, small or up to 2^24 + 1 (where a float t rounds), must
+ * now give the double step to 1e-6. */
+static void
+test_adam_bias_correction (void)
+{
+  const guint64 ts[] = { 1, 2, 3, 10, 1000, 100000, (1 << 24) + 1 };
+  const double betas2[] = { 0.999, 0.9999 };
+  double worst = 0.0;
+
+  for (guint b = 0; b < G_N_ELEMENTS (betas2); b++)
+    for (guint k = 0; k < G_N_ELEMENTS (ts); k++)
+      {
+        NnOptimConfig c = nn_optim_config_default (NN_OPTIM_ADAM);
+        NnOptimizer *opt;
+        float p[2] = { 0.0f, 0.0f }, g[2] = { 0.5f, -3.0f };
+
+        c.beta2 = betas2[b];
+        opt = nn_optimizer_new (&c, 2, NULL);
+        for (guint64 t = 1; t < ts[k]; t++)
+          nn_optimizer_count_step (opt);
+        nn_optimizer_step (opt, p, g);
+        g_assert_cmpuint (nn_optimizer_get_t (opt), ==, ts[k]);
+        for (int i = 0; i < 2; i++)
+          {
+            double t = (double) ts[k];
+            double m = 0.1 * g[i] / (1.0 - pow (0.9, t));
+            double v = (1.0 - betas2[b]) * g[i] * g[i] / (1.0 - pow (betas2[b], t));
+            double expect = -(double) c.lr * m / (sqrt (v) + 1e-8);
+            double err = fabs (p[i] - expect) / fabs (expect);
+
+            if (g_test_verbose ())
+              g_printerr ("b2 %g t %" G_GUINT64_FORMAT ": step %.9g, double %.9g, %.1e\n",
+                          betas2[b], ts[k], (double) p[i], expect, err);
+            worst = MAX (worst, err);
+          }
+        nn_optimizer_free (opt);
+      }
+  g_assert_cmpfloat (worst, <, 1e-6);
+}
+
 static void
 test_bad_config (void)
 {
@@ -131,6 +175,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/optim/momentum", test_momentum);
   g_test_add_func ("/engine/optim/nesterov", test_nesterov);
   g_test_add_func ("/engine/optim/adam", test_adam);
+  g_test_add_func ("/engine/optim/adam-bias-correction", test_adam_bias_correction);
   g_test_add_func ("/engine/optim/bad-config", test_bad_config);
   return g_test_run ();
 }
