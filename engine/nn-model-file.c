@@ -1,18 +1,14 @@
 /* nn-model-file.c: models as safetensors files (see the header).
  *
- * Layout: an 8-byte little-endian header length N, N bytes of JSON padded
- * with spaces so the data starts at a multiple of 8, then the tensors' raw
- * little-endian F32 data, back to back and covering the data section with
- * no holes and no overlaps, as the safetensors format requires.
+ * The container (its header, tensor table and checks) is nn-safetensors.c.
+ * This file maps a network onto it: it rebuilds the expected tensor list
+ * from the spec and input shape in __metadata__, matches names and shapes,
+ * and only then allocates the network, whose size now equals the data
+ * actually present.
  *
- * The reader trusts nothing in the file. It reads the header (bounded by
- * the file's size and a fixed cap), checks every tensor entry and the
- * coverage of the data section, rebuilds the expected tensor list from the
- * spec and input shape in __metadata__, matches names and shapes, and only
- * then allocates the network, whose size now equals the data actually
- * present. The writer streams through nn-save.h, which refuses a FIFO or
- * device at the path and renames a temporary file over the target, so a
- * failed save leaves an existing file untouched.
+ * A project file (nn-project.h) is a model file too: its newest run's
+ * model is stored here under the plain names, and its other tensors are
+ * all named "runs.…", which a model reader skips.
  *
  * This file does not know PyTorch; it only names tensors the way
  * nn.Sequential's state_dict does. Conv layers (when they come) will need
@@ -20,27 +16,13 @@
  */
 #include "nn-model-file.h"
 #include "nn-loss.h"
-#include "nn-save.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
 #define FORMAT_VERSION      1
-/* A Backprop header is a few hundred bytes per layer; the safetensors
- * reference reader refuses headers above 100 MB, and so do we. */
-#define MAX_HEADER          ((guint64) 100 * 1000 * 1000)
-/* Safetensors allows any rank; ours are 1 or 2, other files' rarely above 5. */
-#define MAX_RANK            8
 #define MAX_DEPTH           16
 #define MAX_INPUT_DIM       (1 << 24)
 #define MAX_INPUT_SIZE      ((guint64) 1 << 28)
-/* Floats converted per write() when saving. */
-#define WRITE_CHUNK         16384
 
 #define KEY_VERSION         "backprop_format_version"
 #define KEY_SPEC            "spec"
@@ -61,41 +43,25 @@ nn_model_meta_free (NnModelMeta *meta)
   g_free (meta);
 }
 
-/* One tensor entry of a file's header, checked against the data section. */
-typedef struct
-{
-  const char *name;   /* borrowed from the JSON tree */
-  int         rank;
-  gint64      shape[MAX_RANK];
-  gint64      begin, end;
-} Entry;
-
 /* One tensor a network needs: from its spec before it exists, then with
  * the place in its parameter block once it does (and, when loading, the
  * file's entry for it). */
 typedef struct
 {
-  char    name[32];   /* "2.weight" */
+  char    name[64];   /* "2.weight", "runs.0.2.weight" */
   int     layer;
   int     rank;
   gint64  shape[2];
   float  *dst;
-  const Entry *src;   /* loading: the file's entry of this name */
+  const NnStTensor *src;   /* loading: the file's entry of this name */
 } Want;
 
-static void
-shape_to_string (GString *s, const gint64 *shape, int rank)
-{
-  g_string_append_c (s, '[');
-  for (int i = 0; i < rank; i++)
-    g_string_append_printf (s, i ? ", %" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, shape[i]);
-  g_string_append_c (s, ']');
-}
-
-/* The tensors of a network of @spec on @infos, in state_dict order. Every
- * layer with parameters is dense today: weight (units, in) and bias (units). */
+/* The tensors of a network of @spec on @infos, in state_dict order, with
+ * names after @prefix. Every layer with parameters is dense today: weight
+ * (units, in) and bias (units). */
 static Want *
-wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, int *n_want, GError **error)
+wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, const char *prefix,
+                int *n_want, GError **error)
 {
   Want *want = g_new0 (Want, 2 * spec->n_layers + 1);
   int n = 0;
@@ -112,13 +78,13 @@ wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, int *n_want, GE
           g_free (want);
           return NULL;
         }
-      g_snprintf (want[n].name, sizeof want[n].name, "%d.weight", i);
+      g_snprintf (want[n].name, sizeof want[n].name, "%s%d.weight", prefix, i);
       want[n].layer = i;
       want[n].rank = 2;
       want[n].shape[0] = (gint64) nn_shape_size (infos[i].out);
       want[n].shape[1] = (gint64) nn_shape_size (infos[i].in);
       n++;
-      g_snprintf (want[n].name, sizeof want[n].name, "%d.bias", i);
+      g_snprintf (want[n].name, sizeof want[n].name, "%s%d.bias", prefix, i);
       want[n].layer = i;
       want[n].rank = 1;
       want[n].shape[0] = (gint64) nn_shape_size (infos[i].out);
@@ -188,72 +154,52 @@ in_shape_parse (const char *text, NnShape *shape)
   return ok;
 }
 
-/* write() all of @len bytes, through EINTR and short writes. */
-static gboolean
-write_floats_le (NnSaveFile *f, const float *v, size_t n, GError **error)
-{
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  return nn_save_write (f, v, n * sizeof (float), error);
-#else
-  guint32 buf[WRITE_CHUNK];
-
-  while (n > 0)
-    {
-      size_t m = MIN (n, WRITE_CHUNK);
-      memcpy (buf, v, m * sizeof (float));
-      for (size_t i = 0; i < m; i++)
-        buf[i] = GUINT32_TO_LE (buf[i]);
-      if (!nn_save_write (f, buf, m * sizeof (float), error))
-        return FALSE;
-      v += m;
-      n -= m;
-    }
-  return TRUE;
-#endif
-}
-
 static gboolean
 utf8_or_null (const char *s)
 {
   return s == NULL || g_utf8_validate (s, -1, NULL);
 }
 
-/* The JSON header, unpadded. */
-static char *
-build_header (const NnNetSpec *spec, NnShape in, const NnModelMeta *meta, const Want *want,
-              int n_want, gsize *length)
+gboolean
+_nn_model_write_meta (NnStWriter *w, NnNetwork *net, const NnModelMeta *meta, GError **error)
 {
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *gen = json_generator_new ();
-  JsonNode *root;
-  char *spec_text = nn_net_spec_to_string (spec);
-  char *shape_text = in_shape_to_string (in);
-  char *version = g_strdup_printf ("%d", FORMAT_VERSION);
-  char *header;
-  gint64 offset = 0;
+  char *spec_text, *shape_text, *version;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "__metadata__");
-  json_builder_begin_object (b);
+  if (meta != NULL && (!utf8_or_null (meta->dataset) || !utf8_or_null (meta->loss)))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The model's dataset or loss name is not valid UTF-8.");
+      return FALSE;
+    }
+  for (int i = 0; meta != NULL && meta->class_names != NULL && meta->class_names[i]; i++)
+    if (!g_utf8_validate (meta->class_names[i], -1, NULL))
+      {
+        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                     "Class name %d of the model is not valid UTF-8.", i);
+        return FALSE;
+      }
+
+  if (meta != NULL && meta->class_names != NULL
+      && g_strv_length (meta->class_names) != nn_network_get_out_size (net))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The model has %u class names for %zu outputs; it needs one per output.",
+                   g_strv_length (meta->class_names), nn_network_get_out_size (net));
+      return FALSE;
+    }
+
+  spec_text = nn_net_spec_to_string (nn_network_get_spec (net));
+  shape_text = in_shape_to_string (nn_network_get_in_shape (net));
+  version = g_strdup_printf ("%d", FORMAT_VERSION);
   /* "pt" tells Hugging Face loaders these are PyTorch tensors. */
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, "pt");
-  json_builder_set_member_name (b, KEY_VERSION);
-  json_builder_add_string_value (b, version);
-  json_builder_set_member_name (b, KEY_SPEC);
-  json_builder_add_string_value (b, spec_text);
-  json_builder_set_member_name (b, KEY_INPUT_SHAPE);
-  json_builder_add_string_value (b, shape_text);
+  nn_st_writer_add_meta (w, "format", "pt");
+  nn_st_writer_add_meta (w, KEY_VERSION, version);
+  nn_st_writer_add_meta (w, KEY_SPEC, spec_text);
+  nn_st_writer_add_meta (w, KEY_INPUT_SHAPE, shape_text);
   if (meta != NULL && meta->dataset != NULL)
-    {
-      json_builder_set_member_name (b, KEY_DATASET);
-      json_builder_add_string_value (b, meta->dataset);
-    }
+    nn_st_writer_add_meta (w, KEY_DATASET, meta->dataset);
   if (meta != NULL && meta->loss != NULL)
-    {
-      json_builder_set_member_name (b, KEY_LOSS);
-      json_builder_add_string_value (b, meta->loss);
-    }
+    nn_st_writer_add_meta (w, KEY_LOSS, meta->loss);
   if (meta != NULL && meta->class_names != NULL)
     {
       /* Safetensors metadata values are strings, so the list is JSON inside one. */
@@ -267,404 +213,85 @@ build_header (const NnNetSpec *spec, NnShape in, const NnModelMeta *meta, const 
       json_builder_end_array (names);
       node = json_builder_get_root (names);
       text = json_to_string (node, FALSE);
-      json_builder_set_member_name (b, KEY_CLASS_NAMES);
-      json_builder_add_string_value (b, text);
+      nn_st_writer_add_meta (w, KEY_CLASS_NAMES, text);
       g_free (text);
       json_node_unref (node);
       g_object_unref (names);
     }
-  json_builder_end_object (b);
-
-  for (int k = 0; k < n_want; k++)
-    {
-      gint64 bytes = (gint64) sizeof (float) * want[k].shape[0] * (want[k].rank == 2 ? want[k].shape[1] : 1);
-
-      json_builder_set_member_name (b, want[k].name);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "dtype");
-      json_builder_add_string_value (b, "F32");
-      json_builder_set_member_name (b, "shape");
-      json_builder_begin_array (b);
-      for (int d = 0; d < want[k].rank; d++)
-        json_builder_add_int_value (b, want[k].shape[d]);
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "data_offsets");
-      json_builder_begin_array (b);
-      json_builder_add_int_value (b, offset);
-      json_builder_add_int_value (b, offset + bytes);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      offset += bytes;
-    }
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  header = json_generator_to_data (gen, length);
-
-  json_node_unref (root);
-  g_object_unref (gen);
-  g_object_unref (b);
   g_free (spec_text);
   g_free (shape_text);
   g_free (version);
-  return header;
+  return TRUE;
 }
 
 gboolean
-nn_model_save (const char *path, NnNetwork *net, const NnModelMeta *meta, GError **error)
+_nn_model_write_tensors (NnStWriter *w, const char *prefix, NnNetwork *net, GError **error)
 {
-  const NnNetSpec *spec;
-  NnLayerInfo *infos = NULL;
-  Want *want = NULL;
-  NnSaveFile *f;
+  const NnNetSpec *spec = nn_network_get_spec (net);
+  NnLayerInfo *infos = g_new0 (NnLayerInfo, MAX (spec->n_layers, 1));
+  Want *want;
   int n_want = 0;
-  char *header = NULL;
-  gsize header_len = 0, padded;
-  guint8 prefix[8];
-  gboolean ok = FALSE;
+  gboolean ok;
 
-  if (path == NULL || net == NULL)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Saving a model needs a file name and a network.");
-      goto out;
-    }
-  if (meta != NULL && (!utf8_or_null (meta->dataset) || !utf8_or_null (meta->loss)))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "The model's dataset or loss name is not valid UTF-8.");
-      goto out;
-    }
-  for (int i = 0; meta != NULL && meta->class_names != NULL && meta->class_names[i]; i++)
-    if (!g_utf8_validate (meta->class_names[i], -1, NULL))
-      {
-        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "Class name %d of the model is not valid UTF-8.", i);
-        goto out;
-      }
-
-  if (meta != NULL && meta->class_names != NULL
-      && g_strv_length (meta->class_names) != nn_network_get_out_size (net))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "The model has %u class names for %zu outputs; it needs one per output.",
-                   g_strv_length (meta->class_names), nn_network_get_out_size (net));
-      goto out;
-    }
-  spec = nn_network_get_spec (net);
-  infos = g_new0 (NnLayerInfo, MAX (spec->n_layers, 1));
   for (int i = 0; i < spec->n_layers; i++)
     infos[i] = *nn_network_get_layer_info (net, i);
-  want = wanted_tensors (spec, infos, &n_want, error);
-  if (want == NULL || !locate_tensors (net, want, n_want, error))
-    goto out;
-
-  header = build_header (spec, nn_network_get_in_shape (net), meta, want, n_want, &header_len);
-  padded = (header_len + 7) & ~(gsize) 7;
-  /* Spaces, as the format allows, so the data that follows is 8-byte aligned. */
-  header = g_realloc (header, padded);
-  memset (header + header_len, ' ', padded - header_len);
-  for (int i = 0; i < 8; i++)
-    prefix[i] = (guint8) ((guint64) padded >> (8 * i));
-
-  /* nn-save.c checks what is at @path, writes beside it and renames over. */
-  f = nn_save_begin (path, error);
-  if (f == NULL)
-    goto out;
-  ok = nn_save_write (f, prefix, 8, error) && nn_save_write (f, header, padded, error);
+  want = wanted_tensors (spec, infos, prefix, &n_want, error);
+  ok = want != NULL && locate_tensors (net, want, n_want, error);
   for (int k = 0; ok && k < n_want; k++)
-    ok = write_floats_le (f, want[k].dst,
-                          (size_t) want[k].shape[0] * (want[k].rank == 2 ? want[k].shape[1] : 1),
-                          error);
-  if (ok)
-    ok = nn_save_commit (f, error);
-  else
-    nn_save_abort (f);
-
-out:
-  g_free (header);
+    nn_st_writer_add_f32 (w, want[k].name, want[k].dst, want[k].rank, want[k].shape);
   g_free (want);
   g_free (infos);
   return ok;
 }
 
-/* pread() all of @len bytes at @offset; FALSE with errno (0 at end of file). */
-static gboolean
-read_at (int fd, void *buf, size_t len, guint64 offset)
+gboolean
+nn_model_save (const char *path, NnNetwork *net, const NnModelMeta *meta, GError **error)
 {
-  guint8 *p = buf;
+  NnStWriter *w;
+  gboolean ok;
 
-  while (len > 0)
+  if (path == NULL || net == NULL)
     {
-      ssize_t done = pread (fd, p, len, (off_t) offset);
-      if (done < 0 && errno == EINTR)
-        continue;
-      if (done <= 0)
-        {
-          if (done == 0)
-            errno = 0;
-          return FALSE;
-        }
-      p += done;
-      len -= (size_t) done;
-      offset += (guint64) done;
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "Saving a model needs a file name and a network.");
+      return FALSE;
     }
-  return TRUE;
-}
-
-static gboolean
-json_int (JsonNode *node, gint64 *value)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *value = json_node_get_int (node);
-  return TRUE;
-}
-
-/* The deepest nesting of objects and arrays in @text, outside strings.
- * json-glib parses recursively, so a header of a million '[' would crash
- * it; a safetensors header nests three deep. */
-static int
-json_depth (const char *text, gsize len)
-{
-  gboolean in_string = FALSE;
-  int depth = 0, deepest = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-          deepest = MAX (deepest, depth);
-        }
-      else if (c == '}' || c == ']')
-        depth--;
-    }
-  return deepest;
-}
-
-static void
-count_member_cb (JsonParser *parser, JsonObject *object, const char *name, gpointer data)
-{
-  (*(guint64 *) data)++;
-}
-
-/* Members in @node's objects, all the way down. */
-static guint64
-count_members (JsonNode *node)
-{
-  guint64 n = 0;
-
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObjectIter iter;
-      JsonNode *child;
-
-      json_object_iter_init (&iter, json_node_get_object (node));
-      while (json_object_iter_next (&iter, NULL, &child))
-        n += 1 + count_members (child);
-    }
-  else if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *arr = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (arr); i++)
-        n += count_members (json_array_get_element (arr, i));
-    }
-  return n;
+  w = nn_st_writer_new ();
+  ok = _nn_model_write_meta (w, net, meta, error)
+       && _nn_model_write_tensors (w, "", net, error)
+       && nn_st_writer_save (w, path, error);
+  nn_st_writer_free (w);
+  return ok;
 }
 
 #define CORRUPT(...) g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, __VA_ARGS__)
 
-/* Checks one tensor entry on its own and against a data section of
- * @data_size bytes. */
-static gboolean
-parse_entry (const char *path, const char *name, JsonNode *node, guint64 data_size,
-             Entry *e, GError **error)
-{
-  JsonObject *obj;
-  JsonNode *dtype, *shape, *offsets;
-  JsonArray *arr;
-  guint64 count = 1;
-  gboolean too_big = FALSE, has_zero = FALSE;
-
-  e->name = name;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      CORRUPT ("%s is corrupt: the header entry for tensor “%s” is not an object.", path, name);
-      return FALSE;
-    }
-  obj = json_node_get_object (node);
-  dtype = json_object_get_member (obj, "dtype");
-  shape = json_object_get_member (obj, "shape");
-  offsets = json_object_get_member (obj, "data_offsets");
-  if (dtype == NULL || !JSON_NODE_HOLDS_VALUE (dtype)
-      || json_node_get_value_type (dtype) != G_TYPE_STRING)
-    {
-      CORRUPT ("%s is corrupt: tensor “%s” has no dtype.", path, name);
-      return FALSE;
-    }
-  if (strcmp (json_node_get_string (dtype), "F32") != 0)
-    {
-      CORRUPT ("%s holds tensor “%s” as %s, but only F32 tensors can be loaded.", path, name,
-               json_node_get_string (dtype));
-      return FALSE;
-    }
-
-  if (shape == NULL || !JSON_NODE_HOLDS_ARRAY (shape))
-    {
-      CORRUPT ("%s is corrupt: tensor “%s” has no shape list.", path, name);
-      return FALSE;
-    }
-  arr = json_node_get_array (shape);
-  if (json_array_get_length (arr) > MAX_RANK)
-    {
-      CORRUPT ("%s is corrupt: tensor “%s” has %u dimensions, more than %d.", path, name,
-               json_array_get_length (arr), MAX_RANK);
-      return FALSE;
-    }
-  e->rank = (int) json_array_get_length (arr);
-  for (int d = 0; d < e->rank; d++)
-    {
-      if (!json_int (json_array_get_element (arr, d), &e->shape[d]) || e->shape[d] < 0)
-        {
-          CORRUPT ("%s is corrupt: the shape of tensor “%s” is not a list of non-negative "
-                   "integers.", path, name);
-          return FALSE;
-        }
-      /* Bounded by the data section, so the product cannot overflow. */
-      if (e->shape[d] == 0)
-        has_zero = TRUE;
-      else if (too_big || count > (data_size / 4) / (guint64) e->shape[d])
-        too_big = TRUE;
-      else
-        count *= (guint64) e->shape[d];
-    }
-  if (has_zero)
-    {
-      count = 0;
-      too_big = FALSE;
-    }
-
-  if (offsets == NULL || !JSON_NODE_HOLDS_ARRAY (offsets)
-      || json_array_get_length (json_node_get_array (offsets)) != 2
-      || !json_int (json_array_get_element (json_node_get_array (offsets), 0), &e->begin)
-      || !json_int (json_array_get_element (json_node_get_array (offsets), 1), &e->end)
-      || e->begin < 0 || e->begin > e->end)
-    {
-      CORRUPT ("%s is corrupt: the data_offsets of tensor “%s” are not [begin, end] with "
-               "0 <= begin <= end.", path, name);
-      return FALSE;
-    }
-  if ((guint64) e->end > data_size)
-    {
-      CORRUPT ("%s is corrupt or truncated: tensor “%s” ends at byte %" G_GINT64_FORMAT
-               " of a data section of %" G_GUINT64_FORMAT " bytes.", path, name, e->end,
-               data_size);
-      return FALSE;
-    }
-  if (too_big || (guint64) (e->end - e->begin) != count * 4)
-    {
-      GString *s = g_string_new (NULL);
-      shape_to_string (s, e->shape, e->rank);
-      CORRUPT ("%s is corrupt: tensor “%s” of shape %s spans %" G_GINT64_FORMAT
-               " bytes, not 4 for each of its elements.", path, name, s->str, e->end - e->begin);
-      g_string_free (s, TRUE);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static int
-entry_cmp (gconstpointer a, gconstpointer b)
-{
-  const Entry *x = a, *y = b;
-
-  if (x->begin != y->begin)
-    return x->begin < y->begin ? -1 : 1;
-  return x->end < y->end ? -1 : x->end > y->end;
-}
-
-/* Safetensors requires the tensors to cover the data section exactly. */
-static gboolean
-check_coverage (const char *path, Entry *entries, int n, guint64 data_size, GError **error)
-{
-  gint64 pos = 0;
-
-  qsort (entries, n, sizeof (Entry), entry_cmp);
-  for (int k = 0; k < n; k++)
-    {
-      if (entries[k].begin < pos)
-        {
-          CORRUPT ("%s is corrupt: tensors “%s” and “%s” overlap.", path, entries[k - 1].name,
-                   entries[k].name);
-          return FALSE;
-        }
-      if (entries[k].begin > pos)
-        {
-          CORRUPT ("%s is corrupt: bytes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                   " of its data belong to no tensor.", path, pos, entries[k].begin);
-          return FALSE;
-        }
-      pos = entries[k].end;
-    }
-  if ((guint64) pos != data_size)
-    {
-      CORRUPT ("%s is corrupt: its last %" G_GUINT64_FORMAT " bytes of data belong to no "
-               "tensor.", path, data_size - (guint64) pos);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* A metadata string: TRUE with *value NULL when it is absent and optional. */
 static gboolean
-meta_string (const char *path, JsonObject *md, const char *key, gboolean required,
-             const char **value, GError **error)
+meta_string (NnStFile *f, const char *key, gboolean required, const char **value,
+             GError **error)
 {
-  JsonNode *node = json_object_get_member (md, key);
-
-  *value = NULL;
-  if (node == NULL)
+  *value = nn_st_get_meta (f, key);
+  if (*value == NULL && required)
     {
-      if (!required)
-        return TRUE;
-      CORRUPT ("%s is not a Backprop model: its metadata has no “%s”.", path, key);
+      CORRUPT ("%s is not a Backprop model: its metadata has no “%s”.", nn_st_get_path (f), key);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      CORRUPT ("%s is corrupt: its metadata “%s” is not a string.", path, key);
-      return FALSE;
-    }
-  *value = json_node_get_string (node);
   return TRUE;
 }
 
 static char **
 parse_class_names (const char *path, const char *text, GError **error)
 {
-  JsonParser *parser = json_parser_new ();
+  JsonParser *parser;
   JsonNode *root;
   JsonArray *arr;
-  char **names = NULL;
+  char **names = NULL, *problem = NULL;
   guint n;
 
-  if (json_depth (text, strlen (text)) > MAX_DEPTH
-      || !json_parser_load_from_data (parser, text, -1, NULL)
-      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+  parser = nn_json_parse_strict (text, strlen (text), MAX_DEPTH, &problem);
+  if (parser == NULL || (root = json_parser_get_root (parser)) == NULL
+      || !JSON_NODE_HOLDS_ARRAY (root))
     goto bad;
   arr = json_node_get_array (root);
   n = json_array_get_length (arr);
@@ -681,10 +308,100 @@ parse_class_names (const char *path, const char *text, GError **error)
 
 bad:
   CORRUPT ("%s is corrupt: its class names are not a JSON list of strings.", path);
+  g_free (problem);
   g_strfreev (names);
-  g_object_unref (parser);
+  g_clear_object (&parser);
   return NULL;
 }
+
+NnNetwork *
+_nn_model_read_tensors (NnStFile *f, const char *prefix, const NnNetSpec *spec, NnShape in,
+                        GHashTable *used, GError **error)
+{
+  const char *path = nn_st_get_path (f);
+  NnNetwork *net = NULL;
+  NnLayerInfo *infos = g_new0 (NnLayerInfo, MAX (spec->n_layers, 1));
+  Want *want = NULL;
+  int n_want = 0;
+  GError *local = NULL;
+  char *spec_text = nn_net_spec_to_string (spec);
+
+  if (!nn_net_spec_check (spec, in, 0, infos, NULL, NULL, &local))
+    {
+      CORRUPT ("%s is corrupt: its network “%s” does not fit its input shape (%s).", path,
+               spec_text, local->message);
+      goto out;
+    }
+  want = wanted_tensors (spec, infos, prefix, &n_want, &local);
+  if (want == NULL)
+    {
+      CORRUPT ("%s cannot be loaded: %s", path, local->message);
+      goto out;
+    }
+
+  /* Names and shapes against the network. */
+  for (int k = 0; k < n_want; k++)
+    {
+      const NnStTensor *e = nn_st_find (f, want[k].name);
+
+      want[k].src = e;
+      if (e == NULL)
+        {
+          CORRUPT ("%s is corrupt: it has no tensor “%s” for layer %d (%s) of its network.",
+                   path, want[k].name, want[k].layer,
+                   nn_layer_kind_name (spec->layers[want[k].layer].kind));
+          goto out;
+        }
+      if (e->dtype != NN_DTYPE_F32)
+        {
+          CORRUPT ("%s is corrupt: tensor “%s” holds integers, not the F32 weights of layer %d.",
+                   path, want[k].name, want[k].layer);
+          goto out;
+        }
+      if (!nn_st_tensor_is (e, NN_DTYPE_F32, want[k].rank, want[k].shape))
+        {
+          GString *got = g_string_new (NULL), *need = g_string_new (NULL);
+          nn_st_append_shape (got, e->shape, e->rank);
+          nn_st_append_shape (need, want[k].shape, want[k].rank);
+          CORRUPT ("%s is corrupt: tensor “%s” has shape %s but its network needs %s.", path,
+                   want[k].name, got->str, need->str);
+          g_string_free (got, TRUE);
+          g_string_free (need, TRUE);
+          goto out;
+        }
+      if (used != NULL)
+        g_hash_table_add (used, (gpointer) e->name);
+    }
+
+  /* Every tensor matches, so the network's parameters are no more bytes
+   * than the file holds: safe to allocate. */
+  net = nn_network_new (spec, in, &local);
+  if (net == NULL)
+    {
+      g_propagate_error (error, local);
+      local = NULL;
+      goto out;
+    }
+  if (!locate_tensors (net, want, n_want, error))
+    goto fail;
+  for (int k = 0; k < n_want; k++)
+    if (!nn_st_read_f32 (f, want[k].src, want[k].dst, error))
+      goto fail;
+  goto out;
+
+fail:
+  g_clear_pointer (&net, nn_network_free);
+out:
+  g_clear_error (&local);
+  g_free (spec_text);
+  g_free (want);
+  g_free (infos);
+  return net;
+}
+
+/* A project's key in __metadata__; its own tensors are all "runs.…". */
+#define PROJECT_KEY    "backprop.project"
+#define PROJECT_PREFIX "runs."
 
 NnNetwork *
 nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
@@ -692,18 +409,10 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
   NnNetwork *net = NULL;
   NnModelMeta *meta = NULL;
   NnNetSpec *spec = NULL;
-  NnLayerInfo *infos = NULL;
-  JsonParser *parser = NULL;
-  JsonObject *root, *md = NULL;
-  Entry *entries = NULL;
-  Want *want = NULL;
-  GList *members = NULL;
-  char *header = NULL;
+  NnStFile *f = NULL;
+  GHashTable *used = NULL;
   const char *s;
-  guint8 prefix[8];
-  guint64 file_size, header_len = 0, data_start, data_size, n_parsed_members = 0;
-  int fd = -1, n_entries = 0, n_want = 0;
-  struct stat st;
+  gboolean project;
   GError *local = NULL;
 
   if (meta_out != NULL)
@@ -713,117 +422,19 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "No model file was given.");
       goto fail;
     }
-
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, NN_ERROR, saved == ENOENT ? NN_ERROR_NOT_FOUND : NN_ERROR_IO,
-                   "Could not open %s: %s.", path, g_strerror (saved));
-      goto fail;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s is not a regular file.", path);
-      goto fail;
-    }
-  file_size = (guint64) st.st_size;
-  if (file_size == 0)
-    {
-      CORRUPT ("%s is empty, not a model file.", path);
-      goto fail;
-    }
-  if (file_size < 8 || !read_at (fd, prefix, 8, 0))
-    {
-      CORRUPT ("%s is too short to be a safetensors model file (%" G_GUINT64_FORMAT " bytes).",
-               path, file_size);
-      goto fail;
-    }
-  for (int i = 7; i >= 0; i--)
-    header_len = (header_len << 8) | prefix[i];
-  if (header_len > MAX_HEADER)
-    {
-      CORRUPT ("%s is not a safetensors model file: it claims a header of %" G_GUINT64_FORMAT
-               " bytes, more than the limit of 100 MB.", path, header_len);
-      goto fail;
-    }
-  if (header_len > file_size - 8)
-    {
-      CORRUPT ("%s is truncated: its header of %" G_GUINT64_FORMAT " bytes runs past the end "
-               "of the file (%" G_GUINT64_FORMAT " bytes).", path, header_len, file_size);
-      goto fail;
-    }
-  data_start = 8 + header_len;
-  data_size = file_size - data_start;
-
-  header = g_malloc (header_len + 1);
-  if (!read_at (fd, header, header_len, 8))
-    {
-      int saved = errno;
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "Could not read %s: %s.", path,
-                   saved ? g_strerror (saved) : "the file got shorter while reading");
-      goto fail;
-    }
-  header[header_len] = '\0';
-  if (!g_utf8_validate_len (header, header_len, NULL))
-    {
-      CORRUPT ("%s is not a safetensors model file: its header is not UTF-8 text.", path);
-      goto fail;
-    }
-  if (json_depth (header, header_len) > MAX_DEPTH)
-    {
-      CORRUPT ("%s is not a safetensors model file: its header nests more than %d levels deep.",
-               path, MAX_DEPTH);
-      goto fail;
-    }
-  parser = json_parser_new ();
-  g_signal_connect (parser, "object-member", G_CALLBACK (count_member_cb), &n_parsed_members);
-  if (!json_parser_load_from_data (parser, header, (gssize) header_len, &local))
-    {
-      CORRUPT ("%s is not a safetensors model file: its header is not valid JSON (%s).",
-               path, local->message);
-      goto fail;
-    }
-  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      CORRUPT ("%s is not a safetensors model file: its header is not a JSON object.", path);
-      goto fail;
-    }
-  /* json-glib keeps the last of two members with the same name; a header
-   * that says two things about one tensor is refused instead. */
-  if (n_parsed_members != count_members (json_parser_get_root (parser)))
-    {
-      CORRUPT ("%s is corrupt: its header names the same key twice.", path);
-      goto fail;
-    }
-  root = json_node_get_object (json_parser_get_root (parser));
-
-  /* The tensors on their own: each entry, then the data section as a whole. */
-  members = json_object_get_members (root);
-  entries = g_new0 (Entry, g_list_length (members) + 1);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      const char *name = l->data;
-      if (strcmp (name, "__metadata__") == 0)
-        continue;
-      if (!parse_entry (path, name, json_object_get_member (root, name), data_size,
-                        &entries[n_entries++], error))
-        goto fail;
-    }
-  if (!check_coverage (path, entries, n_entries, data_size, error))
+  f = nn_st_open (path, "model file", error);
+  if (f == NULL)
     goto fail;
 
   /* The network the metadata describes. */
-  if (!json_object_has_member (root, "__metadata__")
-      || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "__metadata__")))
+  if (!nn_st_has_metadata (f))
     {
       CORRUPT ("%s is not a Backprop model: it has no __metadata__ with the network spec.",
                path);
       goto fail;
     }
-  md = json_object_get_object_member (root, "__metadata__");
   meta = g_new0 (NnModelMeta, 1);
-  if (!meta_string (path, md, KEY_VERSION, FALSE, &s, error))
+  if (!meta_string (f, KEY_VERSION, FALSE, &s, error))
     goto fail;
   if (s != NULL)
     {
@@ -840,22 +451,18 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
           goto fail;
         }
     }
-  if (!meta_string (path, md, KEY_SPEC, TRUE, &s, error))
+  if (!meta_string (f, KEY_SPEC, TRUE, &s, error))
     goto fail;
   meta->spec = g_strdup (s);
-  if (!meta_string (path, md, KEY_INPUT_SHAPE, TRUE, &s, error))
+  if (!meta_string (f, KEY_INPUT_SHAPE, TRUE, &s, error))
     goto fail;
   if (!in_shape_parse (s, &meta->in_shape))
     {
       CORRUPT ("%s is corrupt: its input shape “%s” is not a list such as “1,28,28”.", path, s);
       goto fail;
     }
-  if (!meta_string (path, md, KEY_DATASET, FALSE, &s, error))
-    goto fail;
-  meta->dataset = g_strdup (s);
-  if (!meta_string (path, md, KEY_LOSS, FALSE, &s, error))
-    goto fail;
-  meta->loss = g_strdup (s);
+  meta->dataset = g_strdup (nn_st_get_meta (f, KEY_DATASET));
+  meta->loss = g_strdup (nn_st_get_meta (f, KEY_LOSS));
   if (meta->loss != NULL)
     {
       NnLossKind kind;
@@ -865,8 +472,7 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
           goto fail;
         }
     }
-  if (!meta_string (path, md, KEY_CLASS_NAMES, FALSE, &s, error))
-    goto fail;
+  s = nn_st_get_meta (f, KEY_CLASS_NAMES);
   if (s != NULL && (meta->class_names = parse_class_names (path, s, error)) == NULL)
     goto fail;
 
@@ -877,20 +483,17 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
                local->message);
       goto fail;
     }
-  infos = g_new0 (NnLayerInfo, spec->n_layers);
-  if (!nn_net_spec_check (spec, meta->in_shape, 0, infos, NULL, NULL, &local))
-    {
-      CORRUPT ("%s is corrupt: its network “%s” does not fit its input shape (%s).", path,
-               meta->spec, local->message);
-      goto fail;
-    }
+
+  used = g_hash_table_new (g_str_hash, g_str_equal);
+  net = _nn_model_read_tensors (f, "", spec, meta->in_shape, used, error);
+  if (net == NULL)
+    goto fail;
   if (meta->class_names != NULL)
     {
       /* One name per output, or the window and eval would label the wrong
        * outputs (or read past the names). */
       guint n_names = g_strv_length (meta->class_names);
-      size_t n_out = nn_shape_size (spec->n_layers > 0 ? infos[spec->n_layers - 1].out
-                                                       : meta->in_shape);
+      size_t n_out = nn_network_get_out_size (net);
       if (n_names != n_out)
         {
           CORRUPT ("%s is corrupt: it has %u class name%s, but its network has %zu output%s.",
@@ -898,86 +501,18 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
           goto fail;
         }
     }
-  want = wanted_tensors (spec, infos, &n_want, &local);
-  if (want == NULL)
+  /* Every tensor is the network's, but for a project's own. */
+  project = nn_st_get_meta (f, PROJECT_KEY) != NULL;
+  for (int j = 0; j < nn_st_get_n_tensors (f); j++)
     {
-      CORRUPT ("%s cannot be loaded: %s", path, local->message);
-      goto fail;
-    }
-
-  /* Names and shapes against the network. Entries are sorted by offset now. */
-  for (int k = 0; k < n_want; k++)
-    {
-      const Entry *e = NULL;
-
-      for (int j = 0; j < n_entries && e == NULL; j++)
-        if (strcmp (entries[j].name, want[k].name) == 0)
-          e = &entries[j];
-      want[k].src = e;
-      if (e == NULL)
+      const char *name = nn_st_get_tensor (f, j)->name;
+      if (!g_hash_table_contains (used, name)
+          && !(project && g_str_has_prefix (name, PROJECT_PREFIX)))
         {
-          CORRUPT ("%s is corrupt: it has no tensor “%s” for layer %d (%s) of its network.",
-                   path, want[k].name, want[k].layer,
-                   nn_layer_kind_name (spec->layers[want[k].layer].kind));
+          CORRUPT ("%s is corrupt: tensor “%s” belongs to no layer of its network “%s”.",
+                   path, name, meta->spec);
           goto fail;
         }
-      if (e->rank != want[k].rank || e->shape[0] != want[k].shape[0]
-          || (e->rank == 2 && e->shape[1] != want[k].shape[1]))
-        {
-          GString *got = g_string_new (NULL), *need = g_string_new (NULL);
-          shape_to_string (got, e->shape, e->rank);
-          shape_to_string (need, want[k].shape, want[k].rank);
-          CORRUPT ("%s is corrupt: tensor “%s” has shape %s but its network needs %s.", path,
-                   want[k].name, got->str, need->str);
-          g_string_free (got, TRUE);
-          g_string_free (need, TRUE);
-          goto fail;
-        }
-    }
-  if (n_entries != n_want)
-    for (int j = 0; j < n_entries; j++)
-      {
-        gboolean known = FALSE;
-        for (int k = 0; k < n_want && !known; k++)
-          known = want[k].src == &entries[j];
-        if (!known)
-          {
-            CORRUPT ("%s is corrupt: tensor “%s” belongs to no layer of its network “%s”.",
-                     path, entries[j].name, meta->spec);
-            goto fail;
-          }
-      }
-
-  /* Every tensor matches and they cover the data exactly, so the network's
-   * parameters are as many bytes as the file holds: safe to allocate. */
-  net = nn_network_new (spec, meta->in_shape, &local);
-  if (net == NULL)
-    {
-      g_propagate_error (error, local);
-      local = NULL;
-      goto fail;
-    }
-  if (!locate_tensors (net, want, n_want, error))
-    goto fail;
-  for (int k = 0; k < n_want; k++)
-    {
-      const Entry *e = want[k].src;
-      if (!read_at (fd, want[k].dst, (size_t) (e->end - e->begin), data_start + (guint64) e->begin))
-        {
-          int saved = errno;
-          g_set_error (error, NN_ERROR, NN_ERROR_IO, "Could not read %s: %s.", path,
-                       saved ? g_strerror (saved) : "the file got shorter while reading");
-          goto fail;
-        }
-#if G_BYTE_ORDER != G_LITTLE_ENDIAN
-      for (gint64 i = 0; i < (e->end - e->begin) / 4; i++)
-        {
-          guint32 u;
-          memcpy (&u, want[k].dst + i, 4);
-          u = GUINT32_FROM_LE (u);
-          memcpy (want[k].dst + i, &u, 4);
-        }
-#endif
     }
 
   if (meta_out != NULL)
@@ -987,17 +522,10 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
 fail:
   g_clear_pointer (&net, nn_network_free);
 out:
-  if (fd >= 0)
-    close (fd);
   g_clear_error (&local);
-  g_list_free (members);
-  g_free (entries);
-  g_free (want);
-  g_free (infos);
+  g_clear_pointer (&used, g_hash_table_unref);
   nn_net_spec_free (spec);
-  if (parser != NULL)
-    g_object_unref (parser);
-  g_free (header);
+  nn_st_close (f);
   nn_model_meta_free (meta);
   return net;
 }

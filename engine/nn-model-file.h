@@ -6,10 +6,14 @@
  * network spec, input shape, dataset, loss and class names go in
  * __metadata__. The reader checks every offset and size against the file
  * before it touches the data and refuses anything inconsistent.
+ *
+ * A project file (nn-project.h) is also a model file: nn_model_load() reads
+ * its newest run's model and skips the project's own "runs.…" tensors.
  */
 #pragma once
 
 #include "nn-network.h"
+#include "nn-safetensors.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +40,22 @@ gboolean    nn_model_save      (const char *path, NnNetwork *net, const NnModelM
  * truncated or inconsistent with the network its metadata describes is
  * NN_ERROR_CORRUPT, found before any weights are allocated. */
 NnNetwork  *nn_model_load      (const char *path, NnModelMeta **meta, GError **error);
+
+/* Cross-file internals, for project files. */
+/* The model __metadata__ keys for @net and @meta (whose spec and in_shape
+ * are not read); NN_ERROR_INVALID_ARGUMENT for strings that are not UTF-8. */
+gboolean    _nn_model_write_meta    (NnStWriter *w, NnNetwork *net, const NnModelMeta *meta,
+                                     GError **error);
+/* @net's tensors, named "<prefix>0.weight", ...; their data is borrowed
+ * from @net until the writer is saved. */
+gboolean    _nn_model_write_tensors (NnStWriter *w, const char *prefix, NnNetwork *net,
+                                     GError **error);
+/* (transfer full) A network of @spec on @in with its weights from @f's
+ * tensors named "<prefix>0.weight", ..., each checked for name, dtype and
+ * shape before the network is allocated. Adds the names it used to @used
+ * (a set of borrowed strings, may be NULL). NN_ERROR_CORRUPT otherwise. */
+NnNetwork  *_nn_model_read_tensors  (NnStFile *f, const char *prefix, const NnNetSpec *spec,
+                                     NnShape in, GHashTable *used, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModelMeta, nn_model_meta_free)
 
