@@ -4,6 +4,7 @@
 #include "nn-kernels.h"
 
 #include <math.h>
+#include <string.h>
 
 struct _NnOptimizer
 {
@@ -151,6 +152,35 @@ void
 nn_optimizer_count_step (NnOptimizer *opt)
 {
   opt->t++;
+}
+
+size_t
+nn_optimizer_get_n_params (const NnOptimizer *opt)
+{
+  return opt->n;
+}
+
+const float *
+nn_optimizer_get_m (const NnOptimizer *opt)
+{
+  return opt->m;
+}
+
+const float *
+nn_optimizer_get_v (const NnOptimizer *opt)
+{
+  return opt->v;
+}
+
+void
+nn_optimizer_restore (NnOptimizer *opt, guint64 t, const float *m, const float *v)
+{
+  g_return_if_fail ((m != NULL) == (opt->m != NULL) && (v != NULL) == (opt->v != NULL));
+  opt->t = t;
+  if (m != NULL)
+    memcpy (opt->m, m, opt->n * sizeof (float));
+  if (v != NULL)
+    memcpy (opt->v, v, opt->n * sizeof (float));
 }
 
 /* Below this many weights, one core updates them all. */

@@ -52,4 +52,15 @@ void          nn_optimizer_step   (NnOptimizer *opt, float *params, const float 
 /* Counts a step taken elsewhere (plain SGD fused into backward). */
 void          nn_optimizer_count_step (NnOptimizer *opt);
 
+/* The state a step reads, for saving and restoring a run exactly: m is
+ * momentum's velocity or Adam's first moment (NULL for SGD), v Adam's
+ * second moment (NULL otherwise), each (n_params). */
+size_t        nn_optimizer_get_n_params (const NnOptimizer *opt);
+const float  *nn_optimizer_get_m      (const NnOptimizer *opt);
+const float  *nn_optimizer_get_v      (const NnOptimizer *opt);
+/* Sets the step count and copies @m and @v (each NULL exactly when the
+ * getters above return NULL). */
+void          nn_optimizer_restore    (NnOptimizer *opt, guint64 t, const float *m,
+                                       const float *v);
+
 G_END_DECLS

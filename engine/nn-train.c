@@ -492,14 +492,21 @@ wait_if_paused (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data)
   return TRUE;
 }
 
+/* The current epoch's order, from (seed, epoch) alone. */
 static void
-begin_epoch (NnTrainer *t)
+shuffle_order (NnTrainer *t)
 {
   NnRng rng;
 
   memcpy (t->order, t->data->train_rows, sizeof (guint32) * t->data->n_train);
   nn_rng_init (&rng, t->config.seed, 0x5eff1e00u + (guint64) t->epoch);
   nn_rng_shuffle (&rng, t->order, t->data->n_train);
+}
+
+static void
+begin_epoch (NnTrainer *t)
+{
+  shuffle_order (t);
   t->sum_loss = 0.0;
   t->sum_correct = 0;
   t->sum_n = 0;
@@ -691,6 +698,125 @@ nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GE
       if (epoch_end && !finish_epoch (t, cb, user_data, error))
         return FALSE;
     }
+}
+
+/* Saving and continuing */
+
+void
+nn_train_state_free (NnTrainState *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->params);
+  g_free (s->opt_m);
+  g_free (s->opt_v);
+  g_free (s);
+}
+
+static float *
+floats_dup (const float *v, size_t n)
+{
+  return v != NULL ? g_memdup2 (v, MAX (n, 1) * sizeof (float)) : NULL;
+}
+
+NnTrainState *
+nn_train_state_copy (const NnTrainState *state)
+{
+  NnTrainState *s = g_memdup2 (state, sizeof *state);
+
+  s->params = floats_dup (state->params, state->n_params);
+  s->opt_m = floats_dup (state->opt_m, state->n_params);
+  s->opt_v = floats_dup (state->opt_v, state->n_params);
+  return s;
+}
+
+NnTrainState *
+nn_trainer_save_state (NnTrainer *t)
+{
+  NnTrainState *s = g_new0 (NnTrainState, 1);
+
+  s->n_params = nn_network_get_n_params (t->net);
+  s->params = floats_dup (nn_network_get_params (t->net), s->n_params);
+  s->opt_t = nn_optimizer_get_t (t->opt);
+  s->opt_m = floats_dup (nn_optimizer_get_m (t->opt), s->n_params);
+  s->opt_v = floats_dup (nn_optimizer_get_v (t->opt), s->n_params);
+  g_mutex_lock (&t->lock);
+  s->opt_lr = t->pending_lr > 0.0f ? t->pending_lr : nn_optimizer_get_lr (t->opt);
+  g_mutex_unlock (&t->lock);
+  s->epoch = g_atomic_int_get (&t->epoch);
+  s->batch = t->batch;
+  s->step = t->step;
+  s->elapsed = t->elapsed;
+  /* Between epochs the sums still hold the finished epoch's, which the
+   * next batch resets: nothing of them is needed to continue. */
+  if (t->batch > 0)
+    {
+      s->epoch_seconds = t->epoch_time;
+      s->sum_loss = t->sum_loss;
+      s->sum_correct = t->sum_correct;
+      s->sum_n = t->sum_n;
+    }
+  s->dropout_rng = t->dropout_rng;
+  return s;
+}
+
+NnTrainer *
+nn_trainer_new_from_state (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config,
+                           const NnTrainState *state, GError **error)
+{
+  NnTrainer *t = nn_trainer_new (spec, data, config, error);
+  size_t n;
+  NnOptimKind kind = config->optim.kind;
+
+  if (t == NULL)
+    return NULL;
+  n = nn_network_get_n_params (t->net);
+  if (state->n_params != n)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The saved run has %zu weights, but its network has %zu on this data.",
+                   state->n_params, n);
+      goto fail;
+    }
+  if ((state->opt_m != NULL) != (kind != NN_OPTIM_SGD)
+      || (state->opt_v != NULL) != (kind == NN_OPTIM_ADAM))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The saved optimizer state is not that of %s.", nn_optim_label (kind));
+      goto fail;
+    }
+  if (state->epoch < 0 || state->batch < 0 || state->batch >= t->n_batches
+      || state->sum_n < 0 || state->sum_correct < 0 || state->sum_correct > state->sum_n
+      || state->sum_n > state->batch * config->batch_size
+      || !(isfinite (state->opt_lr) && state->opt_lr > 0.0f))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The saved run stopped at batch %d of epoch %d, which this data "
+                   "(%d batches an epoch) does not have.", state->batch, state->epoch + 1,
+                   t->n_batches);
+      goto fail;
+    }
+
+  memcpy (nn_network_get_params (t->net), state->params, n * sizeof (float));
+  nn_optimizer_restore (t->opt, state->opt_t, state->opt_m, state->opt_v);
+  nn_optimizer_set_lr (t->opt, state->opt_lr);
+  t->epoch = state->epoch;
+  t->batch = state->batch;
+  t->step = state->step;
+  t->elapsed = state->elapsed;
+  t->epoch_time = state->epoch_seconds;
+  t->sum_loss = state->sum_loss;
+  t->sum_correct = state->sum_correct;
+  t->sum_n = state->sum_n;
+  t->dropout_rng = state->dropout_rng;
+  /* Mid-epoch, run() does not begin the epoch again: its order is needed now. */
+  if (t->batch > 0)
+    shuffle_order (t);
+  return t;
+
+fail:
+  nn_trainer_free (t);
+  return NULL;
 }
 
 NnEvalResult *

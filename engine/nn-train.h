@@ -116,6 +116,45 @@ gboolean      nn_trainer_is_paused    (NnTrainer *trainer);
 int           nn_trainer_get_epoch    (NnTrainer *trainer);  /* epochs finished */
 int           nn_trainer_get_threads  (NnTrainer *trainer);  /* BLAS threads run() uses */
 
+/* Everything needed to continue a run exactly where it stopped: the same
+ * numbers bit for bit as if it had never stopped. The shuffled order of
+ * the current epoch is not kept: it comes from (seed, epoch) alone. */
+typedef struct
+{
+  size_t   n_params;
+  float   *params;        /* (n_params) */
+  /* optimizer */
+  guint64  opt_t;         /* steps taken */
+  float    opt_lr;        /* current learning rate (after manual changes) */
+  float   *opt_m;         /* (n_params) or NULL (sgd) */
+  float   *opt_v;         /* (n_params) or NULL (not adam) */
+  /* position */
+  int      epoch;         /* epochs finished */
+  int      batch;         /* batches finished in the current epoch */
+  guint64  step;          /* batches done in all */
+  double   elapsed;       /* seconds spent training, pauses excluded */
+  double   epoch_seconds; /* of that, in the current epoch */
+  double   sum_loss;      /* partial sums of the current epoch */
+  int      sum_correct, sum_n;
+  NnRng    dropout_rng;
+} NnTrainState;
+
+/* (transfer full) The trainer's state. Call it when run() is not running,
+ * from the paused or epoch_done callbacks, or from any thread while the
+ * trainer is paused (nn_trainer_is_paused()); not from batch_done, where an
+ * epoch's last batch is done but the epoch is not yet finished. A learning
+ * rate set with nn_trainer_set_lr() and not yet used is saved as current. */
+NnTrainState *nn_trainer_save_state     (NnTrainer *trainer);
+/* A trainer that continues from @state: @spec, @data and @config must be
+ * the ones the run was started with (but config->epochs, the target, may
+ * differ). Fails with NN_ERROR_INVALID_ARGUMENT if @state does not fit them
+ * (its weight count, its optimizer's moments, its batch position). */
+NnTrainer    *nn_trainer_new_from_state (const NnNetSpec *spec, NnData *data,
+                                         const NnTrainConfig *config,
+                                         const NnTrainState *state, GError **error);
+NnTrainState *nn_train_state_copy       (const NnTrainState *state);
+void          nn_train_state_free       (NnTrainState *state);
+
 /* Evaluation on the trainer's thread (or when not running). */
 NnEvalResult *nn_trainer_evaluate     (NnTrainer *trainer, const NnDataset *ds,
                                        const guint32 *rows, int n, GError **error);
@@ -135,5 +174,7 @@ gboolean      nn_trainer_predict      (NnTrainer *trainer, const float *x, int n
 /* The same for any network trained with @loss. */
 gboolean      nn_predict              (NnNetwork *net, NnLossKind loss, const float *x, int n,
                                        float *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnTrainState, nn_train_state_free)
 
 G_END_DECLS

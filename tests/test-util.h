@@ -69,3 +69,27 @@ test_guard_hang (unsigned seconds)
   signal (SIGALRM, seconds ? test_on_alarm : SIG_DFL);
   alarm (seconds);
 }
+
+/* The whole of @path; fails the test if it cannot be read. */
+static inline guint8 *
+test_read_file (const char *path, gsize *len)
+{
+  char *data = NULL;
+  GError *error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &data, len, &error));
+  g_assert_no_error (error);
+  return (guint8 *) data;
+}
+
+/* Writes @len bytes to @path, neither atomically nor flushed to disk:
+ * quick enough for tests that write a file thousands of times. */
+static inline void
+test_write_file (const char *path, const void *data, gsize len)
+{
+  GError *error = NULL;
+
+  g_assert_true (g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_NONE,
+                                           0644, &error));
+  g_assert_no_error (error);
+}
