@@ -228,6 +228,24 @@ run_prefix (int i, int model_run)
   return i == model_run ? g_strdup ("") : g_strdup_printf ("runs.%d.", i);
 }
 
+/* The outputs of @spec_text on @in, or 0 with @error if it does not parse or fit. */
+static size_t
+spec_outputs (const char *spec_text, NnShape in, GError **error)
+{
+  NnNetSpec *spec = nn_net_spec_parse (spec_text, error);
+  NnLayerInfo *infos;
+  size_t n = 0;
+
+  if (spec == NULL)
+    return 0;
+  infos = g_new0 (NnLayerInfo, MAX (spec->n_layers, 1));
+  if (nn_net_spec_check (spec, in, 0, infos, NULL, NULL, error))
+    n = spec->n_layers > 0 ? nn_shape_size (infos[spec->n_layers - 1].out) : nn_shape_size (in);
+  g_free (infos);
+  nn_net_spec_free (spec);
+  return n;
+}
+
 /* Writing */
 
 static void
@@ -436,7 +454,7 @@ check_utf8 (const char *s, const char *what, GError **error)
 }
 
 static gboolean
-check_strings (const NnProject *p, GError **error)
+check_runs (const NnProject *p, GError **error)
 {
   if (!check_utf8 (p->name, "project's name", error)
       || !check_utf8 (p->spec, "project's network", error)
@@ -460,6 +478,21 @@ check_strings (const NnProject *p, GError **error)
       for (int k = 0; r->class_names != NULL && r->class_names[k] != NULL; k++)
         if (!check_utf8 (r->class_names[k], "class name of a run", error))
           return FALSE;
+      if (r->class_names != NULL)
+        {
+          GError *local = NULL;
+          size_t n_out = spec_outputs (r->spec, r->in_shape, &local);
+
+          if (n_out == 0 || g_strv_length (r->class_names) != n_out)
+            {
+              g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                           "Run %u of the project has %u class names for %zu outputs; it "
+                           "needs one per output%s%s.", i + 1, g_strv_length (r->class_names),
+                           n_out, local ? ": " : "", local ? local->message : "");
+              g_clear_error (&local);
+              return FALSE;
+            }
+        }
     }
   return TRUE;
 }
@@ -511,7 +544,7 @@ nn_project_save (const char *path, const NnProject *p, GError **error)
                    "Saving a project needs a file name and a project.");
       goto out;
     }
-  if (!check_strings (p, error))
+  if (!check_runs (p, error))
     goto out;
 
   for (guint i = 0; i < p->runs->len; i++)
@@ -1080,6 +1113,7 @@ read_run (Reader *r, JsonNode *node, int index, int model_run)
   JsonObject *o = NULL;
   NnNetSpec *spec;
   GError *local = NULL;
+  size_t n_out;
   gboolean ok = FALSE;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -1121,6 +1155,20 @@ read_run (Reader *r, JsonNode *node, int index, int model_run)
       goto out;
     }
   nn_net_spec_free (spec);
+  n_out = spec_outputs (rec->spec, rec->in_shape, &local);
+  if (n_out == 0)
+    {
+      CORRUPT (r, "%s is corrupt: the network “%s” of run %d does not fit its input shape (%s).",
+               r->path, rec->spec, index + 1, local->message);
+      g_error_free (local);
+      goto out;
+    }
+  if (rec->class_names != NULL && g_strv_length (rec->class_names) != n_out)
+    {
+      CORRUPT (r, "%s is corrupt: run %d has %u class names, but its network has %zu outputs.",
+               r->path, index + 1, g_strv_length (rec->class_names), n_out);
+      goto out;
+    }
   /* model_run is the last run whose state is not null, so this one's
    * weights are under the plain names exactly when index == model_run. */
   ok = is_null (member (o, "state")) || read_state (r, o, where, index, model_run, rec,
