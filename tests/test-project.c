@@ -207,8 +207,8 @@ assert_same_config (const NnTrainConfig *a, const NnTrainConfig *b)
   assert_same_float (a->optim.lr, b->optim.lr);
   assert_same_float (a->optim.momentum, b->optim.momentum);
   g_assert_cmpint (a->optim.nesterov, ==, b->optim.nesterov);
-  assert_same_float (a->optim.beta1, b->optim.beta1);
-  assert_same_float (a->optim.beta2, b->optim.beta2);
+  assert_same_double (a->optim.beta1, b->optim.beta1);
+  assert_same_double (a->optim.beta2, b->optim.beta2);
   assert_same_float (a->optim.eps, b->optim.eps);
   assert_same_float (a->optim.weight_decay, b->optim.weight_decay);
   g_assert_cmpint (a->init, ==, b->init);
