@@ -131,26 +131,14 @@ reader_close (Reader *r)
 static gboolean
 reader_open (Reader *r, const char *path, Progress *progress, GError **error)
 {
-  struct stat st;
   guint8 head[2] = { 0, 0 }, tail[4];
 
   memset (r, 0, sizeof *r);
   r->path = path;
   r->progress = progress;
-  r->fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  r->fd = nn_open_regular (path, &r->file_size, error);
   if (r->fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, NN_ERROR, saved == ENOENT ? NN_ERROR_NOT_FOUND : NN_ERROR_IO,
-                   "Could not open %s: %s.", path, g_strerror (saved));
-      return FALSE;
-    }
-  if (fstat (r->fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s is not a regular file.", path);
-      goto fail;
-    }
-  r->file_size = (guint64) st.st_size;
+    return FALSE;
 
   /* Told apart by content, not by name: a .gz that was unpacked in place
    * (or the reverse) still loads. */

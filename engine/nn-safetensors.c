@@ -391,7 +391,6 @@ nn_st_open (const char *path, const char *kind, GError **error)
   char *header = NULL, *problem = NULL;
   guint8 prefix[8];
   guint64 file_size, header_len = 0, data_size;
-  struct stat st;
 
   if (path == NULL)
     {
@@ -401,20 +400,9 @@ nn_st_open (const char *path, const char *kind, GError **error)
 
   f = g_new0 (NnStFile, 1);
   f->path = g_strdup (path);
-  f->fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  f->fd = nn_open_regular (path, &file_size, error);
   if (f->fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, NN_ERROR, saved == ENOENT ? NN_ERROR_NOT_FOUND : NN_ERROR_IO,
-                   "Could not open %s: %s.", path, g_strerror (saved));
-      goto fail;
-    }
-  if (fstat (f->fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s is not a regular file.", path);
-      goto fail;
-    }
-  file_size = (guint64) st.st_size;
+    goto fail;
   if (file_size == 0)
     {
       CORRUPT ("%s is empty, not a %s.", path, kind);

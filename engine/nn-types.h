@@ -56,6 +56,12 @@ size_t   nn_shape_size      (NnShape s);
 gboolean nn_shape_equal     (NnShape a, NnShape b);
 char    *nn_shape_to_string (NnShape s); /* "784" or "1×28×28"; (transfer full) */
 
+/* Opens @path for reading if it is a regular file, and gives its size.
+ * -1 with @error otherwise: NN_ERROR_NOT_FOUND when nothing is there,
+ * NN_ERROR_IO for a FIFO, device or folder (opened without blocking, so a
+ * FIFO with no writer cannot hang the reader) or any other failure. */
+int      nn_open_regular    (const char *path, guint64 *size, GError **error);
+
 /* Seconds from a monotonic clock. */
 double   nn_now             (void);
 

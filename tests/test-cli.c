@@ -362,7 +362,8 @@ test_bad_inputs (void)
 }
 
 /* --save onto a FIFO: refused with a sentence, the FIFO left as it was
- * (and the run does not hang waiting for a reader). */
+ * (and the run does not hang waiting for a reader); info --model on it
+ * does not hang waiting for a writer. */
 static void
 test_save_onto_fifo (void)
 {
@@ -377,6 +378,13 @@ test_save_onto_fifo (void)
   g_assert_nonnull (strstr (r.err, fifo));
   g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
   g_assert_true (S_ISFIFO (st.st_mode));
+
+  /* Reading a model from it does not wait for a writer either. */
+  {
+    g_auto(Run) info;
+    run_cli (&info, "info", "--model", fifo, NULL);
+    assert_clear_failure (&info, "not a regular file");
+  }
 }
 
 static void

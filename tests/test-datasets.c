@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
 
@@ -575,6 +576,17 @@ test_idx_bad (gconstpointer gz_p)
     path = g_build_filename (dir, "missing", NULL);
     g_assert_false (nn_idx_load_images (path, &pixels, &n, &rows, &cols, &error));
     assert_error_names (error, NN_ERROR_NOT_FOUND, path);
+    g_clear_error (&error);
+    g_free (path);
+
+    /* A FIFO with no writer: refused at once (open() would wait for one). */
+    path = g_build_filename (dir, "fifo", NULL);
+    g_remove (path);
+    g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+    test_guard_hang (10);
+    g_assert_false (nn_idx_load_images (path, &pixels, &n, &rows, &cols, &error));
+    test_guard_hang (0);
+    assert_error_names (error, NN_ERROR_IO, "not a regular file");
     g_clear_error (&error);
     g_free (path);
   }

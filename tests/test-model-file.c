@@ -745,6 +745,12 @@ test_save_onto (void)
   g_clear_error (&error);
   g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
   g_assert_true (S_ISFIFO (st.st_mode));
+  /* Nor does loading from one wait for a writer. */
+  test_guard_hang (10);
+  g_assert_null (nn_model_load (fifo, NULL, &error));
+  test_guard_hang (0);
+  g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+  g_clear_error (&error);
 
   write_all (real, "old", 3);
   g_assert_cmpint (g_chmod (real, 0600), ==, 0);

@@ -54,7 +54,7 @@ test_limit_file_size (rlim_t bytes)
 static inline void
 test_on_alarm (int sig)
 {
-  static const char msg[] = "Bail out! the test hung (e.g. it opened a FIFO with no reader)\n";
+  static const char msg[] = "Bail out! the test hung (did it open a FIFO?)\n";
 
   (void) sig;
   (void) !write (STDOUT_FILENO, msg, sizeof msg - 1);
