@@ -14,6 +14,7 @@
 #include "nn-kernels.h"
 #include "nn-model-file.h"
 #include "nn-presets.h"
+#include "nn-save.h"
 #include "nn-train.h"
 
 #include <cblas.h>
@@ -308,6 +309,10 @@ cmd_train (void)
     config.epochs = opt_epochs;
   config.seed = (guint64) opt_seed;
   config.threads = opt_threads;
+
+  /* A --save that would be refused is refused now, not after the run. */
+  if (opt_save && !nn_save_check (opt_save, &error))
+    return fail (1, error, NULL);
 
   /* The dataset first: "--dataset nope" is about the dataset, not --net. */
   data = load_data (opt_dataset, &error);

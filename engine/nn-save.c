@@ -141,6 +141,53 @@ save_file_free (NnSaveFile *f)
   g_free (f);
 }
 
+/* (transfer full) the path a save to @path replaces, or NULL with @error
+ * when there is none or what is there is not a regular file. */
+static char *
+save_target (const char *path, const char *display, struct stat *st, gboolean *exists,
+             GError **error)
+{
+  char *target;
+
+  if (path == NULL || *path == '\0')
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Saving needs a file name.");
+      return NULL;
+    }
+  target = follow_links (path, display, st, exists, error);
+  if (target != NULL && *exists && !S_ISREG (st->st_mode))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE,
+                   "Will not save to “%s”: it is %s, not a regular file.", display,
+                   kind_of (st->st_mode));
+      g_clear_pointer (&target, g_free);
+    }
+  return target;
+}
+
+gboolean
+nn_save_check (const char *path, GError **error)
+{
+  char *display = g_filename_display_name (path ? path : "");
+  struct stat st;
+  gboolean exists = FALSE, ok = FALSE;
+  char *target = save_target (path, display, &st, &exists, error);
+
+  if (target != NULL)
+    {
+      char *dir = g_path_get_dirname (target);
+
+      /* What g_mkstemp_full() in that folder needs. */
+      ok = g_access (dir, W_OK | X_OK) == 0;
+      if (!ok)
+        set_io_error (error, display, errno);
+      g_free (dir);
+    }
+  g_free (target);
+  g_free (display);
+  return ok;
+}
+
 NnSaveFile *
 nn_save_begin (const char *path, GError **error)
 {
@@ -149,25 +196,12 @@ nn_save_begin (const char *path, GError **error)
   gboolean exists = FALSE;
   char *dir, *base, *short_base, *templ;
 
-  if (path == NULL || *path == '\0')
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Saving needs a file name.");
-      return NULL;
-    }
-
   f = g_new0 (NnSaveFile, 1);
   f->fd = -1;
-  f->display = g_filename_display_name (path);
-  f->target = follow_links (path, f->display, &st, &exists, error);
+  f->display = g_filename_display_name (path ? path : "");
+  f->target = save_target (path, f->display, &st, &exists, error);
   if (f->target == NULL)
     goto fail;
-  if (exists && !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE,
-                   "Will not save to “%s”: it is %s, not a regular file.", f->display,
-                   kind_of (st.st_mode));
-      goto fail;
-    }
 
   dir = g_path_get_dirname (f->target);
   base = g_path_get_basename (f->target);

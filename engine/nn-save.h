@@ -19,6 +19,13 @@ G_BEGIN_DECLS
 /* Writes @len bytes of @data to @path as described above. */
 gboolean    nn_save_contents (const char *path, const void *data, size_t len, GError **error);
 
+/* Whether a save to @path would be refused now, without writing anything:
+ * for a caller about to do long work (a training run) before it saves.
+ * FALSE with the error nn_save_begin() would give for what is at @path, or
+ * NN_ERROR_IO when its folder is missing or not writable. A later save may
+ * still fail (a full disk). */
+gboolean    nn_save_check    (const char *path, GError **error);
+
 /* The same, streamed, for writers too big to build in memory first:
  * begin, write any number of times, then commit (or abort). A write that
  * fails makes the commit fail too, so a caller may check only the commit. */

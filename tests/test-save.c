@@ -403,6 +403,59 @@ test_hard_link (void)
   g_free (dir);
 }
 
+/* The look before a long run: the same verdicts, and nothing written. */
+static void
+test_check (void)
+{
+  char *dir = fresh_dir ("check");
+  char *fifo = g_build_filename (dir, "pipe", NULL);
+  char *file = g_build_filename (dir, "old.txt", NULL);
+  char *fresh = g_build_filename (dir, "new.txt", NULL);
+  char *missing = g_build_filename (dir, "no-such-folder", "x.txt", NULL);
+  GError *error = NULL;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  put (file, "old");
+  test_guard_hang (10);
+  g_assert_false (nn_save_check (fifo, &error));
+  test_guard_hang (0);
+  g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
+  g_clear_error (&error);
+  g_assert_false (nn_save_check (dir, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
+  g_clear_error (&error);
+  g_assert_false (nn_save_check (missing, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, missing));
+  g_clear_error (&error);
+  g_assert_false (nn_save_check ("", &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_true (nn_save_check (file, &error));
+  g_assert_true (nn_save_check (fresh, &error));
+  g_assert_no_error (error);
+  assert_contents (file, "old");
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (count_entries (dir), ==, 2);
+
+  /* A folder we may not write to, unless we are root (who may). */
+  if (geteuid () != 0)
+    {
+      g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
+      g_assert_false (nn_save_check (fresh, &error));
+      g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+      g_clear_error (&error);
+      g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
+    }
+
+  g_free (missing);
+  g_free (fresh);
+  g_free (file);
+  g_free (fifo);
+  g_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -422,6 +475,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/save/failed-write", test_failed_write);
   g_test_add_func ("/engine/save/stream", test_stream);
   g_test_add_func ("/engine/save/hard-link", test_hard_link);
+  g_test_add_func ("/engine/save/check", test_check);
 
   status = g_test_run ();
   test_remove_tree (tmp_root);
