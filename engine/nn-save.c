@@ -25,7 +25,9 @@
  * it in place instead and lose it on a failed write.
  *
  * What this cannot guard against: something replacing the target by a
- * FIFO between the lstat() and the rename() would itself be replaced.
+ * FIFO between the lstat() and the rename() would itself be replaced; and
+ * a process killed in the middle of a save leaves its hidden temporary
+ * file behind (the target itself is never half-written).
  */
 #include "nn-save.h"
 
