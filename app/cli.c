@@ -1,8 +1,10 @@
 /* cli.c: backprop-cli, the headless program.
  *
  *   backprop-cli train --dataset NAME (--net SPEC | --preset NAME) [...]
+ *                      [--checkpoint FILE.backprop] [--init-from MODEL.safetensors]
+ *   backprop-cli train --resume FILE.backprop [--epochs N] [--json]
  *   backprop-cli eval  --model FILE --dataset NAME [--data-dir DIR] [--json]
- *   backprop-cli info  --model FILE
+ *   backprop-cli info  (--model FILE | FILE.backprop)
  *   backprop-cli bench [--data-dir DIR] [--epochs N] [--threads N]
  *
  * It links the engine alone. Results go to stdout (one JSON object per
@@ -14,6 +16,7 @@
 #include "nn-kernels.h"
 #include "nn-model-file.h"
 #include "nn-presets.h"
+#include "nn-project.h"
 #include "nn-save.h"
 #include "nn-train.h"
 
@@ -30,10 +33,16 @@
 
 typedef struct
 {
-  gboolean json;
-  gboolean progress;    /* a bar on stderr: only when it is a terminal */
-  gboolean regression;
-  double   last_draw;
+  gboolean     json;
+  gboolean     progress;    /* a bar on stderr: only when it is a terminal */
+  gboolean     regression;
+  double       last_draw;
+  /* The run as a project records it; written to @checkpoint (if set)
+   * after every epoch. */
+  NnProject   *project;
+  NnRunRecord *run;
+  const char  *checkpoint;
+  GError      *checkpoint_error;
 } RunState;
 
 static int
@@ -72,6 +81,12 @@ on_batch (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
   const int width = 30;
   int filled;
 
+  if (st->run != NULL)
+    {
+      NnBatchPoint p = { r->step, r->epoch + (float) (r->batch + 1) / r->n_batches, r->loss,
+                         st->regression ? NAN : r->accuracy, r->lr };
+      g_array_append_val (st->run->batches, p);
+    }
   if (!st->progress)
     return;
   now = nn_now ();
@@ -141,6 +156,28 @@ add_eval (JsonBuilder *b, const char *prefix, NnEvalResult *e, gboolean regressi
     }
 }
 
+/* The epoch in the run record and, with --checkpoint, the project on disk.
+ * A checkpoint that cannot be written stops the run: going on would train
+ * for hours with nothing kept. */
+static void
+record_epoch (NnTrainer *trainer, const NnEpochReport *r, RunState *st)
+{
+  NnEpochPoint p = {
+    r->epoch + 1, r->train_loss, st->regression ? NAN : r->train_accuracy,
+    r->val ? r->val->loss : NAN, r->val && !st->regression ? r->val->accuracy : NAN,
+    r->test ? r->test->loss : NAN, r->test && !st->regression ? r->test->accuracy : NAN,
+    r->epoch_seconds,
+  };
+
+  g_array_append_val (st->run->epochs, p);
+  nn_train_state_free (st->run->state);
+  st->run->state = nn_trainer_save_state (trainer);
+  st->run->status = r->epoch + 1 >= r->epochs ? NN_RUN_FINISHED : NN_RUN_PAUSED;
+  if (st->checkpoint != NULL && st->checkpoint_error == NULL
+      && !nn_project_save (st->checkpoint, st->project, &st->checkpoint_error))
+    nn_trainer_stop (trainer);
+}
+
 static void
 on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 {
@@ -148,6 +185,9 @@ on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 
   if (st->progress)
     g_printerr ("\r\033[K");
+
+  if (st->run != NULL)
+    record_epoch (trainer, r, st);
 
   if (st->json)
     {
@@ -187,7 +227,7 @@ on_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 /* Options shared by the commands */
 
 static char *opt_dataset, *opt_data_dir, *opt_net, *opt_preset, *opt_loss, *opt_optimizer;
-static char *opt_init, *opt_save, *opt_model;
+static char *opt_init, *opt_save, *opt_model, *opt_checkpoint, *opt_resume, *opt_init_from;
 /* "Not given" is a value nobody types, so that whatever a user does type
  * (0, -1, nan) reaches the checks instead of passing for the default. */
 #define UNSET_INT    G_MININT
@@ -226,6 +266,13 @@ static const GOptionEntry train_entries[] = {
   { "no-standardize", 0, 0, G_OPTION_ARG_NONE, &opt_no_standardize,
     "CSV: keep the features as they are (default: mean 0, deviation 1)", NULL },
   { "save", 0, 0, G_OPTION_ARG_FILENAME, &opt_save, "Save the model as safetensors", "FILE" },
+  { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &opt_checkpoint,
+    "Write the run to a project after every epoch (a new run if the project exists)",
+    "FILE.backprop" },
+  { "resume", 0, 0, G_OPTION_ARG_FILENAME, &opt_resume,
+    "Continue a project's last run where it stopped (to --epochs in all)", "FILE.backprop" },
+  { "init-from", 0, 0, G_OPTION_ARG_FILENAME, &opt_init_from,
+    "Start from a saved model's weights (the network must be the model's)", "MODEL" },
   { "no-progress", 0, 0, G_OPTION_ARG_NONE, &opt_no_progress, "No progress bar", NULL },
   { NULL }
 };
@@ -235,20 +282,206 @@ static const GOptionEntry model_entries[] = {
   { NULL }
 };
 
+static void
+data_options (NnDataOptions *opts)
+{
+  nn_data_options_init (opts);
+  opts->data_dir = opt_data_dir;
+  opts->seed = (guint64) opt_seed;
+  opts->val_fraction = (float) opt_val_fraction;
+  opts->n_samples = opt_samples == UNSET_INT ? 0 : opt_samples;
+  opts->noise = opt_noise == UNSET_DOUBLE ? -1.0f : (float) opt_noise;
+  if (opt_no_standardize)
+    opts->standardize = FALSE;
+}
+
 static NnData *
 load_data (const char *name, GError **error)
 {
   NnDataOptions opts;
 
-  nn_data_options_init (&opts);
-  opts.data_dir = opt_data_dir;
-  opts.seed = (guint64) opt_seed;
-  opts.val_fraction = (float) opt_val_fraction;
-  opts.n_samples = opt_samples == UNSET_INT ? 0 : opt_samples;
-  opts.noise = opt_noise == UNSET_DOUBLE ? -1.0f : (float) opt_noise;
-  if (opt_no_standardize)
-    opts.standardize = FALSE;
+  data_options (&opts);
   return nn_data_load (name, &opts, error);
+}
+
+/* Trains to the configured epochs, keeping the run in st->project (written
+ * to st->checkpoint before the first epoch, so a path that cannot be
+ * written fails at once, and after every epoch), then --save. */
+static int
+train_and_keep (NnTrainer *trainer, RunState *st)
+{
+  NnTrainCallbacks cb = { on_batch, on_epoch, NULL };
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  st->json = opt_json;
+  st->progress = !opt_no_progress && isatty (STDERR_FILENO);
+  if (st->checkpoint != NULL)
+    {
+      nn_train_state_free (st->run->state);
+      st->run->state = nn_trainer_save_state (trainer);
+      st->run->status = NN_RUN_PAUSED;
+      if (!nn_project_save (st->checkpoint, st->project, &error))
+        return fail (1, error, NULL);
+    }
+
+  ok = nn_trainer_run (trainer, &cb, st, &error);
+  if (st->progress)
+    g_printerr ("\r\033[K");
+  if (st->checkpoint_error != NULL)
+    {
+      int status = fail (1, st->checkpoint_error, NULL);
+      g_clear_error (&st->checkpoint_error);
+      return status;
+    }
+  if (!ok)
+    return fail (1, error, NULL);
+  if (st->checkpoint != NULL)
+    g_printerr ("Saved the project to %s\n", st->checkpoint);
+
+  if (opt_save)
+    {
+      NnModelMeta meta = { 0 };
+
+      meta.dataset = st->run->data.name;
+      meta.loss = (char *) nn_loss_name (st->run->config.loss);
+      meta.class_names = st->run->class_names;
+      if (!nn_model_save (opt_save, nn_trainer_get_network (trainer), &meta, &error))
+        return fail (1, error, NULL);
+      g_printerr ("Saved the model to %s\n", opt_save);
+    }
+  return 0;
+}
+
+/* The project a new run goes into: the one at @path if there is one (the
+ * run is added to it), else a new one. */
+static NnProject *
+checkpoint_project (const char *path, GError **error)
+{
+  GError *local = NULL;
+  NnProject *p;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return nn_project_new ();
+  p = nn_project_load (path, &local);
+  if (p == NULL)
+    g_set_error (error, NN_ERROR, local->code, "%s Nothing was trained, so as not to replace "
+                 "it; give --checkpoint another file.", local->message);
+  g_clear_error (&local);
+  return p;
+}
+
+/* A CSV's path made absolute, so the project finds it from anywhere. */
+static char *
+absolute_data_name (const char *name)
+{
+  g_autofree char *path = NULL;
+
+  if (!g_str_has_prefix (name, "csv:"))
+    return g_strdup (name);
+  path = g_canonicalize_filename (name + strlen ("csv:"), NULL);
+  return g_strconcat ("csv:", path, NULL);
+}
+
+/* The first option given that --resume would ignore, or NULL: a resumed run
+ * is the one that was set up, or its numbers would not be the same. */
+static const char *
+resume_conflict (void)
+{
+  const struct { gboolean given; const char *name; } options[] = {
+    { opt_dataset != NULL, "--dataset" }, { opt_net != NULL, "--net" },
+    { opt_preset != NULL, "--preset" }, { opt_loss != NULL, "--loss" },
+    { opt_optimizer != NULL, "--optimizer" }, { opt_lr != UNSET_DOUBLE, "--lr" },
+    { opt_momentum != UNSET_DOUBLE, "--momentum" }, { opt_nesterov, "--nesterov" },
+    { opt_weight_decay != 0, "--weight-decay" }, { opt_init != NULL, "--init" },
+    { opt_batch != UNSET_INT, "--batch" }, { opt_seed != 1, "--seed" },
+    { opt_val_fraction != 0, "--val-fraction" }, { opt_samples != UNSET_INT, "--samples" },
+    { opt_noise != UNSET_DOUBLE, "--noise" }, { opt_no_standardize, "--no-standardize" },
+    { opt_checkpoint != NULL, "--checkpoint" }, { opt_init_from != NULL, "--init-from" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    if (options[i].given)
+      return options[i].name;
+  return NULL;
+}
+
+/* train --resume: the project's last run, continued where it stopped, and
+ * the project written back after every epoch. */
+static int
+cmd_resume (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnProject) project = NULL;
+  g_autoptr(NnData) data = NULL;
+  g_autoptr(NnNetSpec) spec = NULL;
+  g_autoptr(NnTrainer) trainer = NULL;
+  g_autofree char *have = NULL, *want = NULL;
+  const char *conflict = resume_conflict ();
+  NnRunRecord *run;
+  NnTrainConfig config;
+  RunState st = { 0 };
+
+  if (conflict != NULL)
+    return usage_error ("--resume continues the run as it was set up, so %s cannot be given "
+                        "with it", conflict);
+  if (opt_threads < 0 || opt_threads > 256)
+    return usage_error ("--threads must be between 1 and 256");
+  project = nn_project_load (opt_resume, &error);
+  if (project == NULL)
+    return fail (1, error, NULL);
+  run = nn_project_get_current_run (project);
+  if (run == NULL)
+    return fail (1, NULL, "The project has no run to continue");
+  if (run->state == NULL)
+    {
+      g_autoptr(GError) none = g_error_new (NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                                            "%s of %s kept no weights to continue from",
+                                            run->name ? run->name : "The last run", opt_resume);
+      return fail (1, none, NULL);
+    }
+  config = run->config;
+  if (opt_epochs != UNSET_INT)
+    config.epochs = opt_epochs;
+  if (opt_threads > 0)
+    config.threads = opt_threads;
+  if (run->state->epoch >= config.epochs && run->state->batch == 0)
+    {
+      g_printerr ("%s of %s has trained %d epochs already; give --epochs N with N above %d "
+                  "to train it further.\n", run->name ? run->name : "The last run", opt_resume,
+                  run->state->epoch, run->state->epoch);
+      return 0;
+    }
+
+  data = nn_data_choice_load (&run->data, opt_data_dir, &error);
+  if (data == NULL)
+    return fail (1, error, NULL);
+  have = nn_shape_to_string (data->train->shape);
+  want = nn_shape_to_string (run->in_shape);
+  if (!nn_shape_equal (data->train->shape, run->in_shape))
+    {
+      g_autoptr(GError) shape = g_error_new (NN_ERROR, NN_ERROR_SHAPE,
+                                             "%s has inputs of %s now, but the run trained on %s",
+                                             data->title, have, want);
+      return fail (1, shape, NULL);
+    }
+  spec = nn_net_spec_parse (run->spec, &error);
+  if (spec == NULL)
+    return fail (1, error, NULL);
+  trainer = nn_trainer_new_from_state (spec, data, &config, run->state, &error);
+  if (trainer == NULL)
+    return fail (1, error, NULL);
+  run->config.epochs = config.epochs;
+  g_printerr ("Continuing %s of %s (%s on %s) after %d epochs%s, to %d epochs\n",
+              run->name ? run->name : "the last run", opt_resume, run->spec, data->title,
+              run->state->epoch, run->state->batch > 0 ? " and part of the next" : "",
+              config.epochs);
+
+  st.regression = data->train->task == NN_TASK_REGRESSION;
+  st.project = project;
+  st.run = run;
+  st.checkpoint = opt_resume;
+  return train_and_keep (trainer, &st);
 }
 
 static int
@@ -259,18 +492,30 @@ cmd_train (void)
   g_autoptr(NnNetSpec) spec = NULL;
   const NnPreset *preset = NULL;
   NnTrainConfig config;
-  NnTrainer *trainer = NULL;
+  g_autoptr(NnModelMeta) init_meta = NULL;
+  g_autoptr(NnNetwork) init_net = NULL;
+  g_autoptr(NnProject) project = NULL;
+  g_autoptr(NnTrainer) trainer = NULL;
   RunState st = { 0 };
-  gboolean ok;
-  int status = 0;
 
+  if (opt_resume != NULL)
+    return cmd_resume ();
   if (opt_dataset == NULL)
     return usage_error ("train needs --dataset NAME");
   if (opt_net && opt_preset)
     return usage_error ("give either --net or --preset, not both");
   if (opt_preset && !(preset = nn_preset_find (opt_preset)))
     return usage_error ("there is no preset named “%s”", opt_preset);
-  if (opt_net == NULL && preset == NULL)
+  if (opt_init_from != NULL)
+    {
+      init_net = nn_model_load (opt_init_from, &init_meta, &error);
+      if (init_net == NULL)
+        return fail (1, error, NULL);
+      /* Without --net or --preset, the model's own network. */
+      if (opt_net == NULL && preset == NULL)
+        spec = nn_net_spec_copy (nn_network_get_spec (init_net));
+    }
+  if (opt_net == NULL && preset == NULL && spec == NULL)
     preset = nn_preset_for_dataset (opt_dataset);
   if (opt_net && !(spec = nn_net_spec_parse (opt_net, &error)))
     return fail (EXIT_USAGE, error, NULL);
@@ -313,12 +558,14 @@ cmd_train (void)
   /* A --save that would be refused is refused now, not after the run. */
   if (opt_save && !nn_save_check (opt_save, &error))
     return fail (1, error, NULL);
+  if (opt_checkpoint && !nn_save_check (opt_checkpoint, &error))
+    return fail (1, error, NULL);
 
   /* The dataset first: "--dataset nope" is about the dataset, not --net. */
   data = load_data (opt_dataset, &error);
   if (data == NULL)
     return fail (1, error, NULL);
-  if (opt_net == NULL && preset == NULL)
+  if (spec == NULL && preset == NULL)
     return usage_error ("train needs --net SPEC or --preset NAME");
   st.regression = data->train->task == NN_TASK_REGRESSION;
   if (st.regression && opt_loss == NULL && config.loss == NN_LOSS_CROSS_ENTROPY)
@@ -326,9 +573,60 @@ cmd_train (void)
   if (spec == NULL)
     spec = nn_preset_build_spec (preset, nn_dataset_n_outputs (data->train));
 
+  if (init_net != NULL
+      && !(nn_net_spec_equal (spec, nn_network_get_spec (init_net))
+           && nn_shape_equal (nn_network_get_in_shape (init_net), data->train->shape)))
+    {
+      g_autofree char *want = nn_net_spec_to_string (spec);
+      g_autofree char *want_in = nn_shape_to_string (data->train->shape);
+      g_autofree char *have_in = nn_shape_to_string (nn_network_get_in_shape (init_net));
+      g_autoptr(GError) mismatch = g_error_new (NN_ERROR, NN_ERROR_SHAPE,
+        "%s holds the network “%s” on %s inputs, not “%s” on %s as this run would train; "
+        "leave out --net and --preset to train the model's own network",
+        opt_init_from, init_meta->spec, have_in, want, want_in);
+      return fail (1, mismatch, NULL);
+    }
+
   trainer = nn_trainer_new (spec, data, &config, &error);
   if (trainer == NULL)
     return fail (1, error, NULL);
+  if (init_net != NULL)
+    memcpy (nn_network_get_params (nn_trainer_get_network (trainer)),
+            nn_network_get_params (init_net),
+            nn_network_get_n_params (init_net) * sizeof (float));
+
+  /* The run as a project keeps it. */
+  project = checkpoint_project (opt_checkpoint, &error);
+  if (project == NULL)
+    return fail (1, error, NULL);
+  {
+    NnDataOptions opts;
+    g_autofree char *data_name = absolute_data_name (opt_dataset);
+    NnRunRecord *run = nn_run_record_new ();
+
+    data_options (&opts);
+    run->name = g_strdup_printf ("Run %u", project->runs->len + 1);
+    run->spec = nn_net_spec_to_string (spec);
+    run->in_shape = data->train->shape;
+    if (!nn_data_choice_set (&run->data, data_name, &opts, &error))
+      {
+        nn_run_record_free (run);
+        return fail (1, error, NULL);
+      }
+    run->config = config;
+    run->started = g_get_real_time () / G_USEC_PER_SEC;
+    run->class_names = g_strdupv (data->class_names);
+    g_ptr_array_add (project->runs, run);
+    /* What the window's editor shows when it opens the project. */
+    g_free (project->spec);
+    project->spec = g_strdup (run->spec);
+    nn_data_choice_clear (&project->data);
+    nn_data_choice_copy (&project->data, &run->data);
+    project->config = config;
+    st.project = project;
+    st.run = run;
+    st.checkpoint = opt_checkpoint;
+  }
 
   {
     g_autofree char *spec_text = nn_net_spec_to_string (spec);
@@ -342,41 +640,7 @@ cmd_train (void)
                 config.epochs, opt_seed);
   }
 
-  st.json = opt_json;
-  st.progress = !opt_no_progress && isatty (STDERR_FILENO);
-  {
-    NnTrainCallbacks cb = { on_batch, on_epoch, NULL };
-    ok = nn_trainer_run (trainer, &cb, &st, &error);
-  }
-  if (st.progress)
-    g_printerr ("\r\033[K");
-  if (!ok)
-    {
-      status = fail (1, error, NULL);
-      goto out;
-    }
-
-  if (opt_save)
-    {
-      NnModelMeta meta = { 0 };
-      g_autofree char *spec_text = nn_net_spec_to_string (spec);
-
-      meta.spec = spec_text;
-      meta.in_shape = data->train->shape;
-      meta.dataset = data->name;
-      meta.loss = (char *) nn_loss_name (config.loss);
-      meta.class_names = data->class_names;
-      if (!nn_model_save (opt_save, nn_trainer_get_network (trainer), &meta, &error))
-        {
-          status = fail (1, error, NULL);
-          goto out;
-        }
-      g_printerr ("Saved the model to %s\n", opt_save);
-    }
-
-out:
-  nn_trainer_free (trainer);
-  return status;
+  return train_and_keep (trainer, &st);
 }
 
 static int
@@ -442,16 +706,68 @@ cmd_eval (void)
   return 0;
 }
 
+/* info FILE.backprop: the project's network, dataset and runs. */
 static int
-cmd_info (void)
+info_project (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnProject) p = nn_project_load (path, &error);
+
+  if (p == NULL)
+    return fail (1, error, NULL);
+  printf ("Project:  %s%s%s%s\n", path, p->name ? " (“" : "", p->name ? p->name : "",
+          p->name ? "”)" : "");
+  printf ("Network:  %s\n", p->spec ? p->spec : "(none)");
+  printf ("Dataset:  %s\n", p->data.name ? p->data.name : "(none)");
+  printf ("Runs:     %u\n", p->runs->len);
+  for (guint i = 0; i < p->runs->len; i++)
+    {
+      const NnRunRecord *r = g_ptr_array_index (p->runs, i);
+      int done = r->epochs->len > 0
+                 ? g_array_index (r->epochs, NnEpochPoint, r->epochs->len - 1).epoch : 0;
+      const NnEpochPoint *best = NULL;
+      gboolean regression = r->class_names == NULL;
+      g_autofree char *shape = nn_shape_to_string (r->in_shape);
+
+      /* Best by test accuracy, or by test loss where there are no classes. */
+      for (guint k = 0; k < r->epochs->len; k++)
+        {
+          const NnEpochPoint *e = &g_array_index (r->epochs, NnEpochPoint, k);
+          if (regression ? !isnan (e->test_loss) && (!best || e->test_loss < best->test_loss)
+                         : !isnan (e->test_accuracy)
+                           && (!best || e->test_accuracy > best->test_accuracy))
+            best = e;
+        }
+      printf ("  %s: %s, %d of %d epochs", r->name ? r->name : "(unnamed)",
+              nn_run_status_name (r->status), done, r->config.epochs);
+      if (best && regression)
+        printf (", best test loss %.4f (epoch %d)", (double) best->test_loss, best->epoch);
+      else if (best)
+        printf (", best test accuracy %.2f%% (epoch %d)", 100.0 * best->test_accuracy,
+                best->epoch);
+      printf ("%s\n", r->state ? ", weights kept" : "");
+      printf ("    %s on %s (%s), %s lr %g, batch %d, seed %" G_GUINT64_FORMAT "\n", r->spec,
+              r->data.name ? r->data.name : "(no dataset)", shape,
+              nn_optim_label (r->config.optim.kind), (double) r->config.optim.lr,
+              r->config.batch_size, r->config.seed);
+    }
+  return 0;
+}
+
+static int
+cmd_info (const char *project_path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(NnModelMeta) meta = NULL;
   g_autofree char *shape = NULL;
   NnNetwork *net;
 
+  if (project_path != NULL && opt_model != NULL)
+    return usage_error ("give either --model FILE or a project, not both");
+  if (project_path != NULL)
+    return info_project (project_path);
   if (opt_model == NULL)
-    return usage_error ("info needs --model FILE");
+    return usage_error ("info needs --model FILE or FILE.backprop");
   net = nn_model_load (opt_model, &meta, &error);
   if (net == NULL)
     return fail (1, error, NULL);
@@ -636,7 +952,7 @@ static const char *summary =
   "Commands:\n"
   "  train   Train a network on a dataset\n"
   "  eval    Evaluate a saved model on a dataset's test set\n"
-  "  info    Describe a saved model\n"
+  "  info    Describe a saved model (--model FILE) or a project (FILE.backprop)\n"
   "  bench   Measure training speed against the GEMM floor on MNIST\n"
   "\n"
   "Datasets: xor, circles, spiral, gaussians, regression, mnist, fashion-mnist, csv:PATH";
@@ -703,15 +1019,16 @@ main (int argc, char *argv[])
   argv++;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return usage_error ("%s", error->message);
-  if (argc > 1)
-    return usage_error ("unexpected argument “%s”", argv[1]);
+  /* info takes a project as its one argument. */
+  if (argc > (g_str_equal (cmd, "info") ? 2 : 1))
+    return usage_error ("unexpected argument “%s”", argv[argc - 1]);
 
   if (g_str_equal (cmd, "train"))
     status = cmd_train ();
   else if (g_str_equal (cmd, "eval"))
     status = cmd_eval ();
   else if (g_str_equal (cmd, "info"))
-    status = cmd_info ();
+    status = cmd_info (argc > 1 ? argv[1] : NULL);
   else
     status = cmd_bench ();
   return status;

@@ -87,4 +87,6 @@ void              nn_network_backward_sgd   (NnNetwork *net, const float *dout, 
 /* Evaluation-mode outputs for any number of samples, in chunks. */
 gboolean          nn_network_predict        (NnNetwork *net, const float *x, int n, float *out);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnNetwork, nn_network_free)
+
 G_END_DECLS

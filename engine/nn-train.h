@@ -176,5 +176,6 @@ gboolean      nn_predict              (NnNetwork *net, NnLossKind loss, const fl
                                        float *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnTrainState, nn_train_state_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnTrainer, nn_trainer_free)
 
 G_END_DECLS

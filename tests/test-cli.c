@@ -408,6 +408,216 @@ test_help (void)
   g_assert_true (g_str_has_prefix (t.out, "Usage:\n  backprop-cli train [OPTION…]"));
 }
 
+/* The per-epoch JSON lines of @out, as objects. */
+static GPtrArray *
+json_lines (const char *out)
+{
+  GPtrArray *objs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      {
+        g_autofree char *line = g_strconcat (lines[i], "\n", NULL);
+        g_ptr_array_add (objs, parse_json_line (line));
+      }
+  return objs;
+}
+
+/* Epoch @a of one run and @b of another gave the same numbers. */
+static void
+assert_same_epoch (JsonObject *a, JsonObject *b)
+{
+  const char *keys[] = { "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                         "test_loss", "test_accuracy" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      JsonNode *x = json_object_get_member (a, keys[k]), *y = json_object_get_member (b, keys[k]);
+      g_assert_nonnull (x);
+      g_assert_nonnull (y);
+      g_assert_true (json_node_equal (x, y));
+    }
+}
+
+/* 2 epochs with --checkpoint, then --resume to 4: the same numbers as 4
+ * straight, and the project says so. */
+static void
+test_checkpoint_resume (void)
+{
+  g_autofree char *full = g_build_filename (tmpdir, "full.backprop", NULL);
+  g_autofree char *part = g_build_filename (tmpdir, "part.backprop", NULL);
+  g_autoptr(GPtrArray) a = NULL, b = NULL, c = NULL;
+  g_auto(Run) straight;
+  g_auto(Run) first;
+  g_auto(Run) resumed;
+  g_auto(Run) again;
+  g_auto(Run) info;
+  g_auto(Run) eval_full;
+  g_auto(Run) eval_part;
+  const char *args[] = { "--dataset", "spiral", "--net", "dense:16,relu,dropout:0.3,dense:2",
+                         "--optimizer", "adam", "--lr", "0.01", "--batch", "16",
+                         "--val-fraction", "0.2", "--seed", "5" };
+
+  run_cli (&straight, "train", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+           args[7], args[8], args[9], args[10], args[11], args[12], args[13], "--epochs", "4",
+           "--json", "--checkpoint", full, NULL);
+  g_assert_cmpint (straight.status, ==, 0);
+  run_cli (&first, "train", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+           args[7], args[8], args[9], args[10], args[11], args[12], args[13], "--epochs", "2",
+           "--json", "--checkpoint", part, NULL);
+  g_assert_cmpint (first.status, ==, 0);
+  run_cli (&resumed, "train", "--resume", part, "--epochs", "4", "--json", NULL);
+  g_assert_cmpint (resumed.status, ==, 0);
+  g_assert_nonnull (strstr (resumed.err, "Continuing"));
+
+  a = json_lines (straight.out);
+  b = json_lines (first.out);
+  c = json_lines (resumed.out);
+  g_assert_cmpuint (a->len, ==, 4);
+  g_assert_cmpuint (b->len, ==, 2);
+  g_assert_cmpuint (c->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      assert_same_epoch (g_ptr_array_index (a, i), g_ptr_array_index (b, i));
+      assert_same_epoch (g_ptr_array_index (a, i + 2), g_ptr_array_index (c, i));
+    }
+
+  /* Nothing left to do is said, and is no failure. */
+  run_cli (&again, "train", "--resume", part, NULL);
+  g_assert_cmpint (again.status, ==, 0);
+  g_assert_cmpstr (again.out, ==, "");
+  g_assert_nonnull (strstr (again.err, "trained 4 epochs already"));
+
+  run_cli (&info, "info", part, NULL);
+  g_assert_cmpint (info.status, ==, 0);
+  g_assert_nonnull (strstr (info.out, "dense:16,relu,dropout:0.3,dense:2"));
+  g_assert_nonnull (strstr (info.out, "Runs:     1"));
+  g_assert_nonnull (strstr (info.out, "finished, 4 of 4 epochs, best test accuracy"));
+
+  /* The project is a model file too, with the same final weights. */
+  run_cli (&eval_full, "eval", "--model", full, "--dataset", "spiral", "--json", NULL);
+  run_cli (&eval_part, "eval", "--model", part, "--dataset", "spiral", "--json", NULL);
+  g_assert_cmpint (eval_full.status, ==, 0);
+  g_assert_cmpint (eval_part.status, ==, 0);
+  g_assert_cmpstr (eval_full.out, ==, eval_part.out);
+}
+
+/* --checkpoint onto an existing project adds a run; onto anything else it
+ * refuses before training and leaves the file alone. */
+static void
+test_checkpoint_existing (void)
+{
+  g_autofree char *project = g_build_filename (tmpdir, "two-runs.backprop", NULL);
+  g_autofree char *model = g_build_filename (tmpdir, "keep.safetensors", NULL);
+  g_autofree char *before = NULL, *after = NULL;
+  g_auto(Run) one;
+  g_auto(Run) two;
+  g_auto(Run) info;
+  g_auto(Run) save;
+  g_auto(Run) onto_model;
+
+  run_cli (&one, "train", "--dataset", "xor", "--preset", "xor", "--epochs", "3", "--checkpoint",
+           project, NULL);
+  g_assert_cmpint (one.status, ==, 0);
+  run_cli (&two, "train", "--dataset", "circles", "--net", "dense:4,relu,dense:2", "--epochs",
+           "2", "--checkpoint", project, NULL);
+  g_assert_cmpint (two.status, ==, 0);
+  run_cli (&info, "info", project, NULL);
+  g_assert_cmpint (info.status, ==, 0);
+  g_assert_nonnull (strstr (info.out, "Runs:     2"));
+  g_assert_nonnull (strstr (info.out, "Run 1: finished, 3 of 3 epochs"));
+  g_assert_nonnull (strstr (info.out, "Run 2: finished, 2 of 2 epochs"));
+  g_assert_nonnull (strstr (info.out, "dense:4,relu,dense:2 on circles"));
+
+  run_cli (&save, "train", "--dataset", "xor", "--preset", "xor", "--epochs", "1", "--save",
+           model, NULL);
+  g_assert_cmpint (save.status, ==, 0);
+  g_assert_true (g_file_get_contents (model, &before, NULL, NULL));
+  run_cli (&onto_model, "train", "--dataset", "xor", "--preset", "xor", "--epochs", "1",
+           "--checkpoint", model, NULL);
+  assert_clear_failure (&onto_model, "not a Backprop project");
+  g_assert_true (g_file_get_contents (model, &after, NULL, NULL));
+  g_assert_cmpstr (before, ==, after);
+}
+
+/* --init-from: the model's weights are where the run starts; a network
+ * that is not the model's is refused in a sentence. */
+static void
+test_init_from (void)
+{
+  g_autofree char *model = g_build_filename (tmpdir, "init.safetensors", NULL);
+  g_autofree char *copy = g_build_filename (tmpdir, "init-copy.safetensors", NULL);
+  g_auto(Run) train;
+  g_auto(Run) zero;
+  g_auto(Run) eval_model;
+  g_auto(Run) eval_copy;
+  g_auto(Run) more;
+  g_auto(Run) wrong;
+
+  run_cli (&train, "train", "--dataset", "circles", "--net", "dense:8,tanh,dense:2", "--epochs",
+           "3", "--save", model, NULL);
+  g_assert_cmpint (train.status, ==, 0);
+  /* Zero epochs from the model: what is saved is the model itself. */
+  run_cli (&zero, "train", "--dataset", "circles", "--init-from", model, "--epochs", "0",
+           "--save", copy, NULL);
+  g_assert_cmpint (zero.status, ==, 0);
+  run_cli (&eval_model, "eval", "--model", model, "--dataset", "circles", "--json", NULL);
+  run_cli (&eval_copy, "eval", "--model", copy, "--dataset", "circles", "--json", NULL);
+  g_assert_cmpstr (eval_model.out, ==, eval_copy.out);
+
+  run_cli (&more, "train", "--dataset", "circles", "--net", "dense:8,tanh,dense:2", "--init-from",
+           model, "--epochs", "1", "--json", NULL);
+  g_assert_cmpint (more.status, ==, 0);
+
+  run_cli (&wrong, "train", "--dataset", "circles", "--net", "dense:9,tanh,dense:2", "--init-from",
+           model, "--epochs", "1", NULL);
+  assert_clear_failure (&wrong, "holds the network “dense:8,tanh,dense:2”");
+}
+
+/* What --resume refuses, each with one sentence. */
+static void
+test_resume_refused (void)
+{
+  g_autofree char *project = g_build_filename (tmpdir, "refuse.backprop", NULL);
+  g_autofree char *csv = g_build_filename (tmpdir, "rows.csv", NULL);
+  g_autofree char *csv_project = g_build_filename (tmpdir, "csv.backprop", NULL);
+  g_autofree char *csv_arg = g_strconcat ("csv:", csv, NULL);
+  g_autofree char *missing = g_build_filename (tmpdir, "missing.backprop", NULL);
+  g_autofree char *garbage = g_build_filename (tmpdir, "garbage.backprop", NULL);
+  g_autoptr(GString) rows = g_string_new ("a,b,label\n");
+  g_auto(Run) make;
+  g_auto(Run) net;
+  g_auto(Run) none;
+  g_auto(Run) bad;
+  g_auto(Run) csv_train;
+  g_auto(Run) csv_changed;
+
+  run_cli (&make, "train", "--dataset", "xor", "--preset", "xor", "--epochs", "2", "--checkpoint",
+           project, NULL);
+  g_assert_cmpint (make.status, ==, 0);
+  run_cli (&net, "train", "--resume", project, "--net", "dense:3", NULL);
+  assert_clear_failure (&net, "--net cannot be given");
+  g_assert_cmpint (net.status, ==, 2);
+  run_cli (&none, "train", "--resume", missing, NULL);
+  assert_clear_failure (&none, missing);
+  g_assert_true (g_file_set_contents (garbage, "not a project at all", -1, NULL));
+  run_cli (&bad, "train", "--resume", garbage, NULL);
+  assert_clear_failure (&bad, garbage);
+
+  /* A CSV that changed after the checkpoint: not silently other rows. */
+  for (int i = 0; i < 40; i++)
+    g_string_append_printf (rows, "%d,%d,%d\n", i % 7, i % 5, i % 2);
+  g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
+  run_cli (&csv_train, "train", "--dataset", csv_arg, "--net", "dense:4,relu,dense:2", "--epochs",
+           "1", "--checkpoint", csv_project, NULL);
+  g_assert_cmpint (csv_train.status, ==, 0);
+  g_string_append (rows, "1,1,1\n");
+  g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
+  run_cli (&csv_changed, "train", "--resume", csv_project, "--epochs", "2", NULL);
+  assert_clear_failure (&csv_changed, "has changed since the project was saved");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -423,6 +633,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/save-onto-fifo", test_save_onto_fifo);
+  g_test_add_func ("/cli/checkpoint-resume", test_checkpoint_resume);
+  g_test_add_func ("/cli/checkpoint-existing", test_checkpoint_existing);
+  g_test_add_func ("/cli/init-from", test_init_from);
+  g_test_add_func ("/cli/resume-refused", test_resume_refused);
   status = g_test_run ();
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
