@@ -13,7 +13,8 @@
  *   1. Follow symlinks by hand (g_file_read_link, at most MAX_LINKS hops) to
  *      the path that will really be replaced; the links themselves stay.
  *   2. lstat() that path, never open() it: anything there that is not a
- *      regular file is refused, untouched, before any file is opened.
+ *      regular file is refused, untouched, before any file is opened, and
+ *      so is a file we may not write to (read-only to us), as GIO does.
  *   3. Write a temporary ".NAME.XXXXXX" in the same folder (so the rename
  *      stays on one file system) with the old file's mode and, where we may,
  *      its owner; a new file is created 0666 and the umask does the rest.
@@ -162,6 +163,14 @@ save_target (const char *path, const char *display, struct stat *st, gboolean *e
       g_set_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE,
                    "Will not save to “%s”: it is %s, not a regular file.", display,
                    kind_of (st->st_mode));
+      g_clear_pointer (&target, g_free);
+    }
+  /* A file its owner made read-only is not replaced behind their back,
+   * though the rename alone would be allowed: g_file_replace() refuses it
+   * too (it opens the file for writing). Root may, as with GIO. */
+  else if (target != NULL && *exists && g_access (target, W_OK) != 0)
+    {
+      set_io_error (error, display, errno);
       g_clear_pointer (&target, g_free);
     }
   return target;

@@ -319,9 +319,21 @@ test_failed_write (void)
   assert_contents (path, "old");
   g_assert_cmpint (count_entries (dir), ==, 1);
 
-  /* A folder we may not write to, unless we are root (who may). */
+  /* A file or a folder we may not write to, unless we are root (who may):
+   * the rename alone would replace a read-only file, GIO refuses it. */
   if (geteuid () != 0)
     {
+      g_assert_cmpint (g_chmod (path, 0444), ==, 0);
+      g_assert_false (nn_save_contents (path, "new", 3, &error));
+      g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+      g_assert_false (nn_save_check (path, &error));
+      g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+      g_clear_error (&error);
+      assert_contents (path, "old");
+      g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+
       g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
       g_assert_false (nn_save_contents (path, "new", 3, &error));
       g_assert_error (error, NN_ERROR, NN_ERROR_IO);
