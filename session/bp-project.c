@@ -14,6 +14,7 @@ struct _BpProject
 
   /* Owned */
   BpSettings *settings;
+  GListStore *runs;          /* BpRunRecord */
   char       *spec;
   char       *dataset;
   GFile      *file;
@@ -21,6 +22,7 @@ struct _BpProject
   double      noise;
   int         n_samples;
   gboolean    modified;
+  guint       serial;        /* counts edits, so a save can tell one made while it ran */
 };
 
 G_DEFINE_FINAL_TYPE (BpProject, bp_project, G_TYPE_OBJECT)
@@ -28,6 +30,7 @@ G_DEFINE_FINAL_TYPE (BpProject, bp_project, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_RUNS,
   PROP_SPEC,
   PROP_DATASET,
   PROP_NOISE,
@@ -54,6 +57,7 @@ bp_project_dispose (GObject *object)
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+  g_clear_object (&self->runs);
   g_clear_object (&self->file);
   G_OBJECT_CLASS (bp_project_parent_class)->dispose (object);
 }
@@ -77,6 +81,9 @@ bp_project_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     {
     case PROP_SETTINGS:
       g_value_set_object (value, self->settings);
+      break;
+    case PROP_RUNS:
+      g_value_set_object (value, self->runs);
       break;
     case PROP_SPEC:
       g_value_set_string (value, self->spec);
@@ -149,6 +156,9 @@ bp_project_class_init (BpProjectClass *klass)
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL, BP_TYPE_SETTINGS,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNS] =
+    g_param_spec_object ("runs", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SPEC] = g_param_spec_string ("spec", NULL, NULL, "", FLAGS);
   properties[PROP_DATASET] = g_param_spec_string ("dataset", NULL, NULL, "xor", FLAGS);
   properties[PROP_NOISE] = g_param_spec_double ("noise", NULL, NULL, 0, G_MAXFLOAT, 0, FLAGS);
@@ -165,6 +175,7 @@ static void
 bp_project_init (BpProject *self)
 {
   self->settings = bp_settings_new ();
+  self->runs = g_list_store_new (BP_TYPE_RUN_RECORD);
   self->spec = g_strdup ("");
   self->dataset = g_strdup ("xor");
   self->n_samples = 400;   /* the generated sets' own default */
@@ -274,6 +285,8 @@ bp_project_set_modified (BpProject *self, gboolean modified)
 {
   g_return_if_fail (BP_IS_PROJECT (self));
   modified = !!modified;
+  if (modified)
+    self->serial++;
   if (self->modified == modified)
     return;
   self->modified = modified;
@@ -313,4 +326,311 @@ bp_project_dup_title (BpProject *self)
   if (g_str_has_suffix (base, ".backprop") && strlen (base) > strlen (".backprop"))
     base[strlen (base) - strlen (".backprop")] = '\0';
   return g_filename_display_name (base);
+}
+
+/* ---- runs ---------------------------------------------------------------- */
+
+static void
+on_run_points_added_cb (BpProject *self)
+{
+  bp_project_set_modified (self, TRUE);
+}
+
+GListModel *
+bp_project_get_runs (BpProject *self)
+{
+  g_return_val_if_fail (BP_IS_PROJECT (self), NULL);
+  return G_LIST_MODEL (self->runs);
+}
+
+BpRunRecord *
+bp_project_get_current_run (BpProject *self)
+{
+  guint n;
+  g_autoptr(BpRunRecord) run = NULL;
+
+  g_return_val_if_fail (BP_IS_PROJECT (self), NULL);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
+  if (n == 0)
+    return NULL;
+  /* The store keeps its reference: borrowed. */
+  run = g_list_model_get_item (G_LIST_MODEL (self->runs), n - 1);
+  return run;
+}
+
+static void
+watch_run (BpProject *self, BpRunRecord *run)
+{
+  g_signal_connect_object (run, "points-added", G_CALLBACK (on_run_points_added_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+void
+bp_project_add_run (BpProject *self, BpRunRecord *run)
+{
+  g_return_if_fail (BP_IS_PROJECT (self));
+  g_return_if_fail (BP_IS_RUN_RECORD (run));
+  watch_run (self, run);
+  g_list_store_append (self->runs, run);
+  bp_project_set_modified (self, TRUE);
+}
+
+void
+bp_project_remove_run (BpProject *self, BpRunRecord *run)
+{
+  guint position;
+
+  g_return_if_fail (BP_IS_PROJECT (self));
+  if (!g_list_store_find (self->runs, run, &position))
+    return;
+  g_signal_handlers_disconnect_by_data (run, self);
+  g_list_store_remove (self->runs, position);
+  bp_project_set_modified (self, TRUE);
+}
+
+/* ---- to and from the engine's document ---------------------------------- */
+
+/* A generated set with a noise level and a sample count: all but XOR,
+ * whose four points are fixed. */
+static gboolean
+has_sample_options (const char *name)
+{
+  return nn_data_is_generated (name) && !g_str_equal (name, "xor");
+}
+
+const char *
+bp_project_get_data_options (BpProject *self, NnDataOptions *opts)
+{
+  g_return_val_if_fail (BP_IS_PROJECT (self), NULL);
+
+  nn_data_options_init (opts);
+  opts->seed = bp_settings_get_seed (self->settings);
+  opts->val_fraction = (float) bp_settings_get_val_fraction (self->settings);
+  if (has_sample_options (self->dataset))
+    {
+      opts->noise = (float) self->noise;
+      opts->n_samples = self->n_samples;
+    }
+  return self->dataset;
+}
+
+NnProject *
+bp_project_to_nn (BpProject *self)
+{
+  NnProject *p;
+  NnDataOptions opts;
+  const char *name;
+  guint n;
+
+  g_return_val_if_fail (BP_IS_PROJECT (self), NULL);
+
+  p = nn_project_new ();
+  p->spec = g_strdup (self->spec);
+  name = bp_project_get_data_options (self, &opts);
+  nn_data_choice_clear (&p->data);
+  p->data.name = g_strdup (name);
+  p->data.n_samples = opts.n_samples;
+  p->data.noise = opts.noise;
+  p->data.val_fraction = opts.val_fraction;
+  p->data.standardize = opts.standardize;
+  p->data.seed = opts.seed;
+  bp_settings_to_config (self->settings, &p->config);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BpRunRecord) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+
+      g_ptr_array_add (p->runs, bp_run_record_dup_nn (run));
+    }
+  return p;
+}
+
+BpProject *
+bp_project_new_from_nn (const NnProject *p)
+{
+  BpProject *self = bp_project_new ();
+
+  g_return_val_if_fail (p != NULL, self);
+
+  bp_project_set_spec (self, p->spec ? p->spec : "");
+  if (p->data.name)
+    bp_project_set_dataset (self, p->data.name);
+  if (p->data.noise >= 0)
+    bp_project_set_noise (self, p->data.noise);
+  if (p->data.n_samples > 0)
+    bp_project_set_n_samples (self, p->data.n_samples);
+  bp_settings_set_config (self->settings, &p->config);
+  g_object_set (self->settings, "val-fraction", (double) p->data.val_fraction, NULL);
+  for (guint i = 0; i < p->runs->len; i++)
+    {
+      g_autoptr(BpRunRecord) run = bp_run_record_new_copy (g_ptr_array_index (p->runs, i));
+
+      bp_project_add_run (self, run);
+    }
+  bp_project_set_modified (self, FALSE);
+  return self;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+typedef struct
+{
+  NnProject *nn;
+  GFile     *file;
+  guint      serial;   /* the project's edit count when the save began */
+} SaveJob;
+
+static void
+save_job_free (gpointer data)
+{
+  SaveJob *job = data;
+
+  nn_project_free (job->nn);
+  g_clear_object (&job->file);
+  g_free (job);
+}
+
+/* A CSV is referred to by path with its checksum: reading the file is the
+ * thread's work, not the main loop's. */
+static gboolean
+fill_checksum (NnDataChoice *choice, GError **error)
+{
+  g_autofree char *name = NULL;
+  NnDataOptions opts;
+
+  if (choice->name == NULL || !g_str_has_prefix (choice->name, "csv:") || choice->csv_sha256)
+    return TRUE;
+  nn_data_options_init (&opts);
+  opts.n_samples = choice->n_samples;
+  opts.noise = choice->noise;
+  opts.val_fraction = choice->val_fraction;
+  opts.standardize = choice->standardize;
+  opts.seed = choice->seed;
+  name = g_strdup (choice->name);
+  return nn_data_choice_set (choice, name, &opts, error);
+}
+
+static void
+save_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  g_autofree char *path = g_file_get_path (job->file);
+  GError *error = NULL;
+
+  if (path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "Projects can only be saved to a local file.");
+      return;
+    }
+  if (!fill_checksum (&job->nn->data, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < job->nn->runs->len; i++)
+    {
+      NnRunRecord *r = g_ptr_array_index (job->nn->runs, i);
+
+      if (!fill_checksum (&r->data, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  if (!nn_project_save (path, job->nn, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+bp_project_save_async (BpProject *self, GFile *file, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveJob *job;
+
+  g_return_if_fail (BP_IS_PROJECT (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bp_project_save_async);
+  g_task_set_name (task, "bp-project-save");
+  job = g_new0 (SaveJob, 1);
+  job->nn = bp_project_to_nn (self);
+  job->file = g_object_ref (file);
+  job->serial = self->serial;
+  g_task_set_task_data (task, job, save_job_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+bp_project_save_finish (BpProject *self, GAsyncResult *result, GError **error)
+{
+  SaveJob *job;
+
+  g_return_val_if_fail (BP_IS_PROJECT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  job = g_task_get_task_data (G_TASK (result));
+  bp_project_set_file (self, job->file);
+  if (self->serial == job->serial)
+    bp_project_set_modified (self, FALSE);
+  return TRUE;
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_autofree char *path = g_file_get_path (task_data);
+  GError *error = NULL;
+  NnProject *p;
+
+  if (path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "Projects can only be opened from a local file.");
+      return;
+    }
+  p = nn_project_load (path, &error);
+  if (p == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, p, (GDestroyNotify) nn_project_free);
+}
+
+void
+bp_project_load_async (GFile *file, GCancellable *cancellable, GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bp_project_load_async);
+  g_task_set_name (task, "bp-project-load");
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, load_thread);
+}
+
+BpProject *
+bp_project_load_finish (GAsyncResult *result, GError **error)
+{
+  g_autoptr(NnProject) p = NULL;
+  BpProject *self;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bp_project_load_async, NULL);
+
+  p = g_task_propagate_pointer (G_TASK (result), error);
+  if (p == NULL)
+    return NULL;
+  self = bp_project_new_from_nn (p);
+  bp_project_set_file (self, g_task_get_task_data (G_TASK (result)));
+  bp_project_set_modified (self, FALSE);
+  return self;
 }

@@ -1,15 +1,19 @@
 /* bp-project.h: the document the window shows and edits.
  *
  * The network (as a spec string), the dataset chosen and its options, the
- * training settings (a BpSettings) and where the document lives (a GFile,
- * NULL until saved). Any edit of these sets "modified"; saving clears it.
- * GLib and GIO only: widgets bind to the properties, tests drive them
- * without a display.
+ * training settings (a BpSettings), the runs (a GListModel of BpRunRecord,
+ * oldest first; the last is the current one) and where the document lives
+ * (a GFile, NULL until saved). Any edit of these, and any point added to a
+ * run, sets "modified"; saving clears it. It is written to and read from a
+ * .backprop file through the engine's NnProject (engine/nn-project.h), on
+ * a GTask thread. GLib and GIO only: widgets bind to the properties, tests
+ * drive them without a display.
  */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "bp-run-record.h"
 #include "bp-settings.h"
 
 G_BEGIN_DECLS
@@ -33,6 +37,36 @@ double      bp_project_get_noise    (BpProject *self);
 void        bp_project_set_noise    (BpProject *self, double noise);
 int         bp_project_get_n_samples (BpProject *self);
 void        bp_project_set_n_samples (BpProject *self, int n_samples);
+
+/* What nn_data_load() needs to load the chosen data: @opts gets the seed,
+ * the validation share and, for generated sets that have them, the noise
+ * and the sample count (no data folder). Returns the name. */
+const char *bp_project_get_data_options (BpProject *self, NnDataOptions *opts);
+
+/* The runs, oldest first. (transfer none) */
+GListModel  *bp_project_get_runs        (BpProject *self);
+BpRunRecord *bp_project_get_current_run (BpProject *self);   /* borrowed, NULL when none */
+void         bp_project_add_run         (BpProject *self, BpRunRecord *run);
+void         bp_project_remove_run      (BpProject *self, BpRunRecord *run);
+
+/* A deep copy as the engine's document, safe to hand to another thread.
+ * (transfer full) */
+NnProject  *bp_project_to_nn        (BpProject *self);
+/* A document from the engine's (copied). (transfer full) */
+BpProject  *bp_project_new_from_nn  (const NnProject *p);
+
+/* Writes @file (atomically, through nn_project_save()) on a thread; on
+ * success the project's file is @file and, unless it was edited meanwhile,
+ * it is no longer modified. */
+void        bp_project_save_async   (BpProject *self, GFile *file, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+gboolean    bp_project_save_finish  (BpProject *self, GAsyncResult *result, GError **error);
+/* Reads @file on a thread; a corrupt or newer file is refused with the
+ * engine's sentence. */
+void        bp_project_load_async   (GFile *file, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+/* (transfer full) The project, its file set and not modified; NULL with @error. */
+BpProject  *bp_project_load_finish  (GAsyncResult *result, GError **error);
 
 gboolean    bp_project_get_modified (BpProject *self);
 void        bp_project_set_modified (BpProject *self, gboolean modified);

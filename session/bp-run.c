@@ -87,8 +87,8 @@ bp_run_update_new (void)
   g_atomic_ref_count_init (&update->ref_count);
   update->test_accuracy = -1.0f;
   update->remaining = -1.0;
-  for (int i = 0; i < BP_N_CURVES; i++)
-    update->points[i] = g_array_new (FALSE, FALSE, sizeof (double));
+  update->batches = g_array_new (FALSE, FALSE, sizeof (NnBatchPoint));
+  update->epoch_points = g_array_new (FALSE, FALSE, sizeof (NnEpochPoint));
   return update;
 }
 
@@ -104,9 +104,10 @@ bp_run_update_unref (BpRunUpdate *update)
 {
   if (update == NULL || !g_atomic_ref_count_dec (&update->ref_count))
     return;
-  for (int i = 0; i < BP_N_CURVES; i++)
-    g_array_unref (update->points[i]);
+  g_array_unref (update->batches);
+  g_array_unref (update->epoch_points);
   g_clear_pointer (&update->inspect, bp_inspect_state_unref);
+  g_clear_pointer (&update->train_state, nn_train_state_free);
   g_clear_error (&update->error);
   g_free (update);
 }
@@ -191,13 +192,18 @@ schedule_locked (BpRun *self)
                                            g_object_ref (self), g_object_unref);
 }
 
+/* Posts @state, the trainer's, replacing any not yet delivered. */
 static void
-append_point (GArray *points, double x, double y)
+publish_state (BpRun *self, NnTrainState *state)
 {
-  double xy[2] = { x, y };
+  BpRunUpdate *p;
 
-  if (isfinite (y))
-    g_array_append_vals (points, xy, 2);
+  g_mutex_lock (&self->lock);
+  p = pending_locked (self);
+  g_clear_pointer (&p->train_state, nn_train_state_free);
+  p->train_state = state;
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
 }
 
 /* Computes an inspection state from the trainer's network and posts it. */
@@ -224,8 +230,14 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
 {
   BpRun *self = user_data;
   NnData *data = nn_trainer_get_data (trainer);
-  double x = r->epoch + (double) (r->batch + 1) / r->n_batches;
   gboolean classification = data->train->task == NN_TASK_CLASSIFICATION;
+  NnBatchPoint point = {
+    .step = r->step,
+    .x = r->epoch + (float) (r->batch + 1) / r->n_batches,
+    .loss = r->loss,
+    .accuracy = classification ? r->accuracy : NAN,
+    .lr = r->lr,
+  };
   guint64 total;
   double now;
   BpRunUpdate *p;
@@ -251,9 +263,7 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
 
   g_mutex_lock (&self->lock);
   p = pending_locked (self);
-  append_point (p->points[BP_CURVE_TRAIN_LOSS], x, r->loss);
-  if (classification)
-    append_point (p->points[BP_CURVE_TRAIN_ACCURACY], x, r->accuracy);
+  g_array_append_val (p->batches, point);
   p->epoch = r->epoch;
   p->batch = r->batch + 1;
   p->n_batches = r->n_batches;
@@ -280,7 +290,17 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
   BpRun *self = user_data;
   NnData *data = nn_trainer_get_data (trainer);
   gboolean classification = data->train->task == NN_TASK_CLASSIFICATION;
-  double x = r->epoch + 1, now;
+  NnEpochPoint point = {
+    .epoch = r->epoch + 1,
+    .train_loss = r->train_loss,
+    .train_accuracy = classification ? r->train_accuracy : NAN,
+    .val_loss = r->val ? r->val->loss : NAN,
+    .val_accuracy = r->val && classification ? r->val->accuracy : NAN,
+    .test_loss = r->test ? r->test->loss : NAN,
+    .test_accuracy = r->test && classification ? r->test->accuracy : NAN,
+    .seconds = r->epoch_seconds,
+  };
+  double now;
   BpRunUpdate *p;
 
   g_mutex_lock (&self->lock);
@@ -290,22 +310,12 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
   p->epochs = r->epochs;
   p->epoch_samples_per_second = r->samples_per_second;
   keep_position_locked (self, p);
-  if (r->val)
+  g_array_append_val (p->epoch_points, point);
+  if (r->test && classification)
     {
-      append_point (p->points[BP_CURVE_VAL_LOSS], x, r->val->loss);
-      if (classification)
-        append_point (p->points[BP_CURVE_VAL_ACCURACY], x, r->val->accuracy);
-    }
-  if (r->test)
-    {
-      append_point (p->points[BP_CURVE_TEST_LOSS], x, r->test->loss);
-      if (classification)
-        {
-          append_point (p->points[BP_CURVE_TEST_ACCURACY], x, r->test->accuracy);
-          p->test_accuracy = r->test->accuracy;
-          p->test_correct = r->test->n_correct;
-          p->test_n = r->test->n;
-        }
+      p->test_accuracy = r->test->accuracy;
+      p->test_correct = r->test->n_correct;
+      p->test_n = r->test->n;
     }
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
@@ -330,6 +340,9 @@ on_paused (NnTrainer *trainer, gpointer user_data)
   /* Paused time is not running time: the window restarts on resume; what
    * it holds so far would be too short a span to trust. */
   self->rate_start = -1.0;
+  /* The weights and the optimizer as they are now, for a save while
+   * paused; the window keeps the newest in the run's record. */
+  publish_state (self, nn_trainer_save_state (trainer));
   publish_inspect (self, trainer, NULL, nn_trainer_get_epoch (trainer), 0);
 }
 
@@ -360,6 +373,9 @@ run_thread (gpointer user_data)
   g_mutex_lock (&self->lock);
   p = pending_locked (self);
   p->finished = TRUE;
+  /* run() has returned: the state can be read, and continues the run. */
+  g_clear_pointer (&p->train_state, nn_train_state_free);
+  p->train_state = nn_trainer_save_state (self->trainer);
   span = self->rate_start >= 0 ? nn_now () - self->rate_start : 0.0;
   if (self->rate <= 0.0 && self->rate_start >= 0 && span >= RATE_MIN_SPAN)
     p->samples_per_second = self->rate_samples / span;
@@ -455,6 +471,26 @@ bp_run_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config, GE
   self = g_object_new (BP_TYPE_RUN, NULL);
   self->trainer = trainer;
   self->epochs = config->epochs;
+  return self;
+}
+
+BpRun *
+bp_run_new_from_state (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config,
+                       const NnTrainState *state, GError **error)
+{
+  NnTrainer *trainer;
+  BpRun *self;
+
+  trainer = nn_trainer_new_from_state (spec, data, config, state, error);
+  if (trainer == NULL)
+    return NULL;
+  self = g_object_new (BP_TYPE_RUN, NULL);
+  self->trainer = trainer;
+  self->epochs = config->epochs;
+  self->pos_epoch = state->epoch;
+  self->pos_batch = state->batch;
+  self->pos_elapsed = state->elapsed;
+  self->pos_remaining = -1.0;
   return self;
 }
 

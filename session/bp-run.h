@@ -16,22 +16,9 @@
 #include <gio/gio.h>
 
 #include "bp-inspect-state.h"
-#include "nn-train.h"
+#include "bp-run-record.h"
 
 G_BEGIN_DECLS
-
-/* Series of (x, y) pairs for the curves; x is in epochs (fractional for
- * batches: epoch + (batch + 1) / n_batches). */
-typedef enum
-{
-  BP_CURVE_TRAIN_LOSS,
-  BP_CURVE_TRAIN_ACCURACY,
-  BP_CURVE_VAL_LOSS,
-  BP_CURVE_VAL_ACCURACY,
-  BP_CURVE_TEST_LOSS,
-  BP_CURVE_TEST_ACCURACY,
-  BP_N_CURVES
-} BpCurve;
 
 typedef enum
 {
@@ -59,8 +46,11 @@ typedef struct
   float           test_accuracy;      /* latest epoch's, < 0 before the first */
   int             test_correct;
   int             test_n;
-  GArray         *points[BP_N_CURVES];  /* (pairs of double x, y) new since the last update */
+  GArray         *batches;            /* NnBatchPoint new since the last update */
+  GArray         *epoch_points;       /* NnEpochPoint new since the last update */
   BpInspectState *inspect;            /* (nullable) the newest, if one came since the last */
+  NnTrainState   *train_state;        /* (nullable) the trainer's state, taken on pausing and
+                                       * at the end: weights, optimizer, position */
   gboolean        finished;           /* the thread ended with this update */
   GError         *error;              /* (nullable) why it ended, unless finished normally */
   /*< private >*/
@@ -79,6 +69,10 @@ G_DECLARE_FINAL_TYPE (BpRun, bp_run, BP, RUN, GObject)
 /* Builds the trainer (the network must fit @data). (transfer full) */
 BpRun      *bp_run_new            (const NnNetSpec *spec, NnData *data,
                                    const NnTrainConfig *config, GError **error);
+/* Continues a run from @state (see nn_trainer_new_from_state()). (transfer full) */
+BpRun      *bp_run_new_from_state (const NnNetSpec *spec, NnData *data,
+                                   const NnTrainConfig *config, const NnTrainState *state,
+                                   GError **error);
 BpRunState  bp_run_get_state      (BpRun *self);
 NnTrainer  *bp_run_get_trainer    (BpRun *self);   /* borrowed; only while no thread runs */
 gboolean    bp_run_is_alive       (BpRun *self);   /* the worker thread exists */

@@ -2,14 +2,17 @@
  *
  * Settings to and from an NnTrainConfig, the project's modified flag, the
  * dataset loader's progress, errors and cancellation, inspection states
- * from a bare network, a BpRun's updates on a real XOR run, and the plot's
- * tick and decimation maths. */
+ * from a bare network, a run record fed by a real spiral run, a project
+ * saved, opened and resumed, corrupt files refused, and the plot's tick
+ * and decimation maths. */
 #include "bp-data-load.h"
 #include "bp-inspect-state.h"
 #include "bp-plot-axis.h"
 #include "bp-project.h"
 #include "bp-run.h"
 #include "nn-presets.h"
+
+#include <glib/gstdio.h>
 
 #include <math.h>
 #include <string.h>
@@ -284,61 +287,331 @@ test_inspect_from_network (void)
   nn_trainer_free (trainer);
 }
 
-/* ---- BpRun -------------------------------------------------------------- */
+/* ---- BpRun feeding a record, and project files ------------------------- */
 
 typedef struct
 {
-  GMainLoop *loop;
-  guint      n_points[BP_N_CURVES];
-  gboolean   finished;
-  GError    *error;
-  int        last_epoch;
+  GMainLoop   *loop;
+  BpRunRecord *record;
+  guint        n_signals;
+  gboolean     finished;
+  GError      *error;
 } RunWait;
 
 static void
+points_added_cb (BpRunRecord *record, guint first_batch, guint first_epoch, RunWait *w)
+{
+  const NnRunRecord *r = bp_run_record_get_nn (record);
+
+  g_assert_cmpuint (first_batch, <=, r->batches->len);
+  g_assert_cmpuint (first_epoch, <=, r->epochs->len);
+  w->n_signals++;
+}
+
+/* What the window does with an update. */
+static void
 run_update_cb (BpRun *run, BpRunUpdate *u, RunWait *w)
 {
-  for (int c = 0; c < BP_N_CURVES; c++)
-    w->n_points[c] += u->points[c]->len / 2;
+  bp_run_record_append (w->record, (const NnBatchPoint *) u->batches->data, u->batches->len,
+                        (const NnEpochPoint *) u->epoch_points->data, u->epoch_points->len);
+  if (u->train_state)
+    bp_run_record_take_state (w->record, nn_train_state_copy (u->train_state));
   if (u->finished)
     {
       w->finished = TRUE;
-      w->last_epoch = u->epoch;
       if (u->error)
         w->error = g_error_copy (u->error);
+      bp_run_record_set_status (w->record, u->error ? NN_RUN_FAILED : NN_RUN_FINISHED);
       g_main_loop_quit (w->loop);
     }
 }
 
+/* Trains @run to its end on this thread's main loop into @record. */
 static void
-test_run_xor (void)
+run_into_record (BpRun *run, BpRunRecord *record)
 {
-  g_autoptr(NnData) data = load_data ("xor");
+  RunWait w = { g_main_loop_new (NULL, FALSE), record };
+
+  g_signal_connect (run, "update", G_CALLBACK (run_update_cb), &w);
+  g_signal_connect (record, "points-added", G_CALLBACK (points_added_cb), &w);
+  bp_run_start (run, FALSE);
+  g_main_loop_run (w.loop);
+  g_signal_handlers_disconnect_by_data (record, &w);
+  g_assert_true (w.finished);
+  g_assert_no_error (w.error);
+  g_assert_cmpuint (w.n_signals, >, 0);
+  g_assert_false (bp_run_is_alive (run));
+  g_main_loop_unref (w.loop);
+}
+
+/* The batch losses the trainer reports, straight from its callbacks. */
+static void
+collect_loss_cb (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, r->loss);
+}
+
+static GArray *
+reference_losses (NnNetSpec *spec, NnData *data, const NnTrainConfig *config)
+{
+  static const NnTrainCallbacks callbacks = { collect_loss_cb, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  GArray *losses = g_array_new (FALSE, FALSE, sizeof (float));
+  NnTrainer *t = nn_trainer_new (spec, data, config, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_run (t, &callbacks, losses, &error));
+  nn_trainer_free (t);
+  return losses;
+}
+
+static BpRunRecord *
+record_for (NnNetSpec *spec, NnData *data, const NnTrainConfig *config)
+{
+  g_autofree char *text = nn_net_spec_to_string (spec);
+  NnDataChoice choice;
+  BpRunRecord *record;
+
+  nn_data_choice_init (&choice);
+  choice.name = g_strdup (data->name);
+  record = bp_run_record_new ("Run 1", text, data->train->shape, &choice, config,
+                              data->class_names);
+  nn_data_choice_clear (&choice);
+  return record;
+}
+
+static void
+test_run_record_spiral (void)
+{
+  g_autoptr(NnData) data = load_data ("spiral");
   g_autoptr(GError) error = NULL;
   g_autoptr(NnNetSpec) spec = NULL;
   g_autoptr(BpRun) run = NULL;
+  g_autoptr(BpRunRecord) record = NULL;
+  g_autoptr(GArray) reference = NULL;
+  g_autoptr(GArray) xy = g_array_new (FALSE, FALSE, sizeof (double));
+  const NnRunRecord *r;
   NnTrainConfig config;
-  RunWait w = { g_main_loop_new (NULL, FALSE) };
 
-  spec = preset_spec (data, "xor", &config);
-  config.epochs = 50;
+  spec = preset_spec (data, "spiral", &config);
+  config.epochs = 4;
+  config.threads = 1;
+  reference = reference_losses (spec, data, &config);
+  record = record_for (spec, data, &config);
   run = bp_run_new (spec, data, &config, &error);
   g_assert_no_error (error);
-  g_signal_connect (run, "update", G_CALLBACK (run_update_cb), &w);
-  bp_run_start (run, FALSE);
-  g_main_loop_run (w.loop);
+  run_into_record (run, record);
 
-  g_assert_true (w.finished);
-  g_assert_no_error (w.error);
-  g_assert_cmpint (w.last_epoch, ==, 50);
-  /* Coalesced updates lose no point: one per batch (XOR: one batch an
-   * epoch), one test point per epoch. */
-  g_assert_cmpuint (w.n_points[BP_CURVE_TRAIN_LOSS], ==, 50);
-  g_assert_cmpuint (w.n_points[BP_CURVE_TRAIN_ACCURACY], ==, 50);
-  g_assert_cmpuint (w.n_points[BP_CURVE_TEST_LOSS], ==, 50);
-  g_assert_cmpuint (w.n_points[BP_CURVE_VAL_LOSS], ==, 0);
-  g_assert_false (bp_run_is_alive (run));
+  /* Every batch the trainer reported, in order, bit for bit, however the
+   * updates were coalesced; one point per epoch with its test figures. */
+  r = bp_run_record_get_nn (record);
+  g_assert_cmpuint (r->batches->len, ==, reference->len);
+  for (guint i = 0; i < reference->len; i++)
+    {
+      const NnBatchPoint *b = &g_array_index (r->batches, NnBatchPoint, i);
+
+      g_assert_cmpfloat (b->loss, ==, g_array_index (reference, float, i));
+      g_assert_cmpuint (b->step, ==, i + 1);
+    }
+  g_assert_cmpuint (r->epochs->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      const NnEpochPoint *e = &g_array_index (r->epochs, NnEpochPoint, i);
+
+      g_assert_cmpint (e->epoch, ==, i + 1);
+      g_assert_true (isfinite (e->test_loss) && isfinite (e->test_accuracy));
+      g_assert_true (isnan (e->val_loss));   /* no validation rows */
+    }
+  g_assert_cmpint (bp_run_record_get_n_epochs (record), ==, 4);
+  /* The state at the end continues the run. */
+  g_assert_nonnull (r->state);
+  g_assert_cmpint (r->state->epoch, ==, 4);
+  g_assert_cmpuint (r->state->step, ==, reference->len);
+  /* The curves: one point per batch, one per epoch; none for the absent
+   * validation figures. */
+  g_assert_cmpuint (bp_run_record_get_curve (record, BP_CURVE_TRAIN_LOSS, 0, xy), ==,
+                    reference->len);
+  g_assert_cmpfloat (g_array_index (xy, double, 1), ==, g_array_index (reference, float, 0));
+  g_array_set_size (xy, 0);
+  g_assert_cmpuint (bp_run_record_get_curve (record, BP_CURVE_TEST_ACCURACY, 2, xy), ==, 2);
+  g_assert_cmpfloat (g_array_index (xy, double, 0), ==, 3.0);
+  g_array_set_size (xy, 0);
+  g_assert_cmpuint (bp_run_record_get_curve (record, BP_CURVE_VAL_LOSS, 0, xy), ==, 0);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean   ok;
+  BpProject *loaded;
+  GError    *error;
+} FileWait;
+
+static void
+saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FileWait *w = user_data;
+
+  w->ok = bp_project_save_finish (BP_PROJECT (source), result, &w->error);
+  g_main_loop_quit (w->loop);
+}
+
+static void
+loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FileWait *w = user_data;
+
+  w->loaded = bp_project_load_finish (result, &w->error);
+  g_main_loop_quit (w->loop);
+}
+
+static gboolean
+save_project (BpProject *project, GFile *file, GError **error)
+{
+  FileWait w = { g_main_loop_new (NULL, FALSE) };
+
+  bp_project_save_async (project, file, NULL, saved_cb, &w);
+  g_main_loop_run (w.loop);
   g_main_loop_unref (w.loop);
+  if (w.error)
+    g_propagate_error (error, w.error);
+  return w.ok;
+}
+
+static BpProject *
+load_project (GFile *file, GError **error)
+{
+  FileWait w = { g_main_loop_new (NULL, FALSE) };
+
+  bp_project_load_async (file, NULL, loaded_cb, &w);
+  g_main_loop_run (w.loop);
+  g_main_loop_unref (w.loop);
+  if (w.error)
+    g_propagate_error (error, w.error);
+  return w.loaded;
+}
+
+static void
+test_project_save_load (void)
+{
+  g_autoptr(NnData) data = load_data ("spiral");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) spec = NULL;
+  g_autoptr(BpRun) run = NULL;
+  g_autoptr(BpRun) resumed = NULL;
+  g_autoptr(BpRunRecord) record = NULL;
+  g_autoptr(BpProject) project = bp_project_new ();
+  g_autoptr(BpProject) loaded = NULL;
+  g_autoptr(GArray) reference = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bp-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "spiral run.backprop", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *spec_text = NULL;
+  g_autofree char *title = NULL;
+  const NnRunRecord *a, *b;
+  BpRunRecord *current;
+  NnTrainConfig config, out;
+
+  spec = preset_spec (data, "spiral", &config);
+  config.threads = 1;
+  config.epochs = 6;
+  reference = reference_losses (spec, data, &config);
+
+  /* A project with a run stopped after 3 of its 6 epochs. */
+  config.epochs = 3;
+  spec_text = nn_net_spec_to_string (spec);
+  bp_project_set_spec (project, spec_text);
+  bp_project_set_dataset (project, "spiral");
+  bp_project_set_noise (project, 0.25);
+  bp_settings_set_config (bp_project_get_settings (project), &config);
+  record = record_for (spec, data, &config);
+  bp_project_add_run (project, record);
+  run = bp_run_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  run_into_record (run, record);
+  g_assert_true (bp_project_get_modified (project));
+
+  g_assert_true (save_project (project, file, &error));
+  g_assert_no_error (error);
+  g_assert_false (bp_project_get_modified (project));
+  g_assert_true (g_file_equal (bp_project_get_file (project), file));
+
+  loaded = load_project (file, &error);
+  g_assert_no_error (error);
+  g_assert_false (bp_project_get_modified (loaded));
+  title = bp_project_dup_title (loaded);
+  g_assert_cmpstr (title, ==, "spiral run");
+  g_assert_cmpstr (bp_project_get_spec (loaded), ==, spec_text);
+  g_assert_cmpstr (bp_project_get_dataset (loaded), ==, "spiral");
+  g_assert_cmpfloat (bp_project_get_noise (loaded), ==, (double) 0.25f);
+  bp_settings_to_config (bp_project_get_settings (loaded), &out);
+  g_assert_cmpint (out.optim.kind, ==, config.optim.kind);
+  g_assert_cmpfloat (out.optim.lr, ==, config.optim.lr);
+  g_assert_cmpint (out.epochs, ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (bp_project_get_runs (loaded)), ==, 1);
+
+  /* The run's curves and state, bit for bit. */
+  current = bp_project_get_current_run (loaded);
+  a = bp_run_record_get_nn (record);
+  b = bp_run_record_get_nn (current);
+  g_assert_cmpstr (b->spec, ==, a->spec);
+  g_assert_cmpuint (b->batches->len, ==, a->batches->len);
+  g_assert_cmpmem (b->batches->data, sizeof (NnBatchPoint) * b->batches->len,
+                   a->batches->data, sizeof (NnBatchPoint) * a->batches->len);
+  g_assert_cmpuint (b->epochs->len, ==, 3);
+  g_assert_nonnull (b->state);
+  g_assert_cmpmem (b->state->params, sizeof (float) * b->state->n_params,
+                   a->state->params, sizeof (float) * a->state->n_params);
+
+  /* And it goes on as if it had never stopped: epochs 4 to 6 give the
+   * losses of a straight 6-epoch run. */
+  config.epochs = 6;
+  resumed = bp_run_new_from_state (spec, data, &config, b->state, &error);
+  g_assert_no_error (error);
+  run_into_record (resumed, current);
+  g_assert_cmpuint (b->batches->len, ==, reference->len);
+  for (guint i = 0; i < reference->len; i++)
+    g_assert_cmpfloat (g_array_index (b->batches, NnBatchPoint, i).loss, ==,
+                       g_array_index (reference, float, i));
+  g_assert_true (bp_project_get_modified (loaded));
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
+static void
+test_project_load_corrupt (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bp-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bad.backprop", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpProject) project = bp_project_new ();
+  BpProject *loaded;
+
+  /* A safetensors header that claims more than the file holds. */
+  g_assert_true (g_file_set_contents (path, "\xff\xff\x00\x00\x00\x00\x00\x00{\"a\"", 12,
+                                      NULL));
+  loaded = load_project (file, &error);
+  g_assert_null (loaded);
+  g_assert_error (error, NN_ERROR, NN_ERROR_CORRUPT);
+  g_assert_true (g_str_has_suffix (error->message, "."));
+  g_clear_error (&error);
+
+  /* A missing file says so. */
+  g_remove (path);
+  loaded = load_project (file, &error);
+  g_assert_null (loaded);
+  g_assert_error (error, NN_ERROR, NN_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A save that fails leaves the project as it was: modified, no file. */
+  bp_project_set_spec (project, "dense:2");
+  g_rmdir (dir);
+  g_assert_false (save_project (project, file, &error));
+  g_assert_nonnull (error);
+  g_assert_true (bp_project_get_modified (project));
+  g_assert_null (bp_project_get_file (project));
 }
 
 /* ---- plot axis ---------------------------------------------------------- */
@@ -447,7 +720,9 @@ main (int argc, char **argv)
   g_test_add_func ("/session/project/modified", test_project_modified);
   g_test_add_func ("/session/data/load-async", test_data_load_async);
   g_test_add_func ("/session/inspect/from-network", test_inspect_from_network);
-  g_test_add_func ("/session/run/xor-updates", test_run_xor);
+  g_test_add_func ("/session/run/record-spiral", test_run_record_spiral);
+  g_test_add_func ("/session/project/save-load-resume", test_project_save_load);
+  g_test_add_func ("/session/project/load-corrupt", test_project_load_corrupt);
   g_test_add_func ("/session/plot-axis/ticks", test_plot_ticks);
   g_test_add_func ("/session/plot-axis/decimate", test_plot_decimate);
   return g_test_run ();

@@ -78,6 +78,8 @@ struct _BpWindow
   char                 *load_error;
   GCancellable         *load_cancellable; /* the load in flight, NULL when none */
   BpRun                *run;
+  BpRunRecord          *record;         /* the run shown: the current run's, or one opened */
+  GPtrArray            *bindings;       /* GBinding from the document to the widgets */
   GError               *run_error;
   BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
 
@@ -89,12 +91,12 @@ struct _BpWindow
   int                   test_correct;
   int                   test_n;
   double                samples_per_second;
-  double                last_x;         /* where the curves end, in epochs */
   guint                 loading : 1;
   guint                 updating : 1;   /* setting widgets from code: handlers stay quiet */
   guint                 reverting : 1;
   guint                 run_stale : 1;  /* settings changed: the next Train starts over */
   guint                 first_load : 1;
+  guint                 restoring : 1;  /* a project opened: its data loads, its run stays */
   guint                 closing : 1;
   guint                 resume_on_keep : 1; /* the run was going when an edit asked to reset it */
 };

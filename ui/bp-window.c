@@ -137,21 +137,79 @@ shutdown_run (BpWindow *self)
     }
 }
 
-/* Throws the current run away: stops and joins its thread, clears the curves
- * and the views. */
+/* ---- the run's record and the curves ------------------------------------ */
+
+/* The plots draw the record's points from these indices on. */
+static void
+feed_plots (BpWindow *self, guint first_batch, guint first_epoch)
+{
+  g_autoptr(GArray) xy = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (int c = 0; c < BP_N_CURVES; c++)
+    {
+      gboolean per_batch = c == BP_CURVE_TRAIN_LOSS || c == BP_CURVE_TRAIN_ACCURACY;
+      guint n;
+
+      g_array_set_size (xy, 0);
+      n = bp_run_record_get_curve (self->record, c, per_batch ? first_batch : first_epoch, xy);
+      if (n > 0)
+        bp_plot_append_many (plot_for_curve (self, c), self->series[c],
+                             (const double *) xy->data, n);
+    }
+}
+
+static void
+on_record_points_added_cb (BpRunRecord *record, guint first_batch, guint first_epoch,
+                           BpWindow *self)
+{
+  feed_plots (self, first_batch, first_epoch);
+}
+
+static void
+add_lr_marker (BpWindow *self, guint i)
+{
+  const NnRunRecord *r = bp_run_record_get_nn (self->record);
+  g_autofree char *label = g_strdup_printf ("lr %g", g_array_index (r->lr_changes,
+                                                                    NnLrChange, i).lr);
+  double x = bp_run_record_get_lr_change_x (self->record, i);
+
+  bp_plot_add_marker (self->loss_plot, x, label);
+  bp_plot_add_marker (self->accuracy_plot, x, label);
+}
+
+/* Shows @record's curves (NULL: none) and follows its new points. */
+static void
+show_record (BpWindow *self, BpRunRecord *record)
+{
+  if (self->record)
+    g_signal_handlers_disconnect_by_data (self->record, self);
+  g_set_object (&self->record, record);
+  bp_plot_clear (self->loss_plot);
+  bp_plot_clear (self->accuracy_plot);
+  if (record == NULL)
+    return;
+  feed_plots (self, 0, 0);
+  for (guint i = 0; i < bp_run_record_get_nn (record)->lr_changes->len; i++)
+    add_lr_marker (self, i);
+  g_signal_connect (record, "points-added", G_CALLBACK (on_record_points_added_cb), self);
+}
+
+/* Stops and joins the current run and clears the curves and the views. Its
+ * record stays in the project (unless it has no point at all): a trained
+ * model is not thrown away. */
 void
 _bp_window_reset_run (BpWindow *self)
 {
   shutdown_run (self);
   g_clear_object (&self->run);
   g_clear_error (&self->run_error);
-  bp_plot_clear (self->loss_plot);
-  bp_plot_clear (self->accuracy_plot);
+  if (self->record && bp_run_record_is_empty (self->record))
+    bp_project_remove_run (self->project, self->record);
+  show_record (self, NULL);
   g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
   bp_inspector_apply (self->inspector, NULL);
   self->test_correct = self->test_n = 0;
   self->samples_per_second = 0.0;
-  self->last_x = 0.0;
   self->run_stale = FALSE;
   self->progress = (BpWindowProgress) { 0 };
   _bp_window_set_run_state (self);
@@ -212,15 +270,19 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
   if (run != self->run)
     return;
 
-  for (int c = 0; c < BP_N_CURVES; c++)
-    if (u->points[c]->len >= 2)
-      {
-        const double *xy = (const double *) u->points[c]->data;
-        guint n = u->points[c]->len / 2;
-
-        bp_plot_append_many (plot_for_curve (self, c), self->series[c], xy, n);
-        self->last_x = MAX (self->last_x, xy[2 * (n - 1)]);
-      }
+  if (self->record)
+    {
+      bp_run_record_append (self->record, (const NnBatchPoint *) u->batches->data,
+                            u->batches->len, (const NnEpochPoint *) u->epoch_points->data,
+                            u->epoch_points->len);
+      if (u->train_state)
+        bp_run_record_take_state (self->record, nn_train_state_copy (u->train_state));
+      if (u->finished)
+        bp_run_record_set_status (self->record,
+                                  u->error == NULL ? NN_RUN_FINISHED
+                                  : g_error_matches (u->error, NN_ERROR, NN_ERROR_CANCELLED)
+                                  ? NN_RUN_STOPPED : NN_RUN_FAILED);
+    }
   if (u->test_accuracy >= 0)
     {
       self->test_correct = u->test_correct;
@@ -247,6 +309,55 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
   _bp_window_set_run_state (self);
 }
 
+/* The record shown has a state that continues with the network in the
+ * panel, the data loaded and @config (the epochs may have grown). */
+static gboolean
+record_can_continue (BpWindow *self, const NnTrainConfig *config)
+{
+  const NnRunRecord *r;
+  g_autofree char *spec = NULL;
+
+  if (self->record == NULL)
+    return FALSE;
+  r = bp_run_record_get_nn (self->record);
+  if (r->state == NULL || r->status == NN_RUN_FAILED || r->state->epoch >= config->epochs)
+    return FALSE;
+  spec = nn_net_spec_to_string (bp_layer_panel_get_spec (self->panel));
+  return g_strcmp0 (spec, r->spec) == 0
+         && g_strcmp0 (r->data.name, bp_project_get_dataset (self->project)) == 0
+         && r->config.loss == config->loss && r->config.optim.kind == config->optim.kind
+         && r->config.batch_size == config->batch_size && r->config.init == config->init
+         && r->config.seed == config->seed;
+}
+
+/* A record for the run just made, added to the project and shown. */
+static void
+new_record (BpWindow *self, const NnTrainConfig *config)
+{
+  g_autofree char *spec = nn_net_spec_to_string (bp_layer_panel_get_spec (self->panel));
+  g_autofree char *name = NULL;
+  g_autoptr(BpRunRecord) record = NULL;
+  NnDataChoice choice;
+  NnDataOptions opts;
+  const char *dataset = bp_project_get_data_options (self->project, &opts);
+
+  nn_data_choice_init (&choice);
+  /* A CSV's checksum is taken when the project is saved. */
+  choice.name = g_strdup (dataset);
+  choice.n_samples = opts.n_samples;
+  choice.noise = opts.noise;
+  choice.val_fraction = opts.val_fraction;
+  choice.standardize = opts.standardize;
+  choice.seed = opts.seed;
+  name = g_strdup_printf ("Run %u", g_list_model_get_n_items (bp_project_get_runs (self->project))
+                                    + 1);
+  record = bp_run_record_new (name, spec, self->data->train->shape, &choice, config,
+                              self->data->class_names);
+  nn_data_choice_clear (&choice);
+  bp_project_add_run (self->project, record);
+  show_record (self, record);
+}
+
 /* Makes sure there is a run that can go on: the current one unless it is
  * done, stale or gone; otherwise a fresh one. */
 gboolean
@@ -262,8 +373,26 @@ _bp_window_ensure_run (BpWindow *self)
       && (bp_run_is_alive (self->run) || bp_run_get_epochs_left (self->run) > 0))
     return TRUE;
 
-  _bp_window_reset_run (self);
   _bp_window_fill_config (self, &config);
+  /* A record opened from a file (or a model) goes on where it stopped, if
+   * it is the same network, data and settings. */
+  if (self->run == NULL && !self->run_stale && record_can_continue (self, &config))
+    {
+      const NnRunRecord *r = bp_run_record_get_nn (self->record);
+
+      run = bp_run_new_from_state (bp_layer_panel_get_spec (self->panel), self->data, &config,
+                                   r->state, &error);
+      if (run != NULL)
+        {
+          self->run = run;
+          g_signal_connect (run, "update", G_CALLBACK (on_run_update_cb), self);
+          return TRUE;
+        }
+      _bp_window_toast (self, "The saved run cannot go on, a new one starts: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  _bp_window_reset_run (self);
   run = bp_run_new (bp_layer_panel_get_spec (self->panel), self->data, &config, &error);
   if (run == NULL)
     {
@@ -272,6 +401,7 @@ _bp_window_ensure_run (BpWindow *self)
     }
   self->run = run;
   g_signal_connect (run, "update", G_CALLBACK (on_run_update_cb), self);
+  new_record (self, &config);
   return TRUE;
 }
 
@@ -373,16 +503,14 @@ static void
 on_learning_rate_changed_cb (BpWindow *self)
 {
   double lr = bp_settings_get_learning_rate (bp_project_get_settings (self->project));
-  g_autofree char *label = NULL;
 
   if (self->updating || self->run == NULL || self->run_stale)
     return;
   bp_run_set_lr (self->run, (float) lr);
-  if (self->last_x > 0)
+  if (self->record && !bp_run_record_is_empty (self->record))
     {
-      label = g_strdup_printf ("lr %g", lr);
-      bp_plot_add_marker (self->loss_plot, self->last_x, label);
-      bp_plot_add_marker (self->accuracy_plot, self->last_x, label);
+      bp_run_record_add_lr_change (self->record, (float) lr);
+      add_lr_marker (self, bp_run_record_get_nn (self->record)->lr_changes->len - 1);
     }
 }
 
@@ -678,6 +806,9 @@ bp_window_dispose (GObject *object)
   self->closing = TRUE;
   shutdown_run (self);
   g_clear_object (&self->run);
+  if (self->record)
+    g_signal_handlers_disconnect_by_data (self->record, self);
+  g_clear_object (&self->record);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
