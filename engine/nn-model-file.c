@@ -403,30 +403,15 @@ out:
 #define PROJECT_KEY    "backprop.project"
 #define PROJECT_PREFIX "runs."
 
-NnNetwork *
-nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
+NnModelMeta *
+_nn_model_read_meta (NnStFile *f, NnNetSpec **spec_out, GError **error)
 {
-  NnNetwork *net = NULL;
+  const char *path = nn_st_get_path (f);
   NnModelMeta *meta = NULL;
   NnNetSpec *spec = NULL;
-  NnStFile *f = NULL;
-  GHashTable *used = NULL;
   const char *s;
-  gboolean project;
   GError *local = NULL;
 
-  if (meta_out != NULL)
-    *meta_out = NULL;
-  if (path == NULL)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "No model file was given.");
-      goto fail;
-    }
-  f = nn_st_open (path, "model file", error);
-  if (f == NULL)
-    goto fail;
-
-  /* The network the metadata describes. */
   if (!nn_st_has_metadata (f))
     {
       CORRUPT ("%s is not a Backprop model: it has no __metadata__ with the network spec.",
@@ -481,8 +466,44 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
     {
       CORRUPT ("%s is corrupt: its network spec “%s” is invalid (%s).", path, meta->spec,
                local->message);
+      g_error_free (local);
       goto fail;
     }
+  if (spec_out != NULL)
+    *spec_out = spec;
+  else
+    nn_net_spec_free (spec);
+  return meta;
+
+fail:
+  nn_model_meta_free (meta);
+  return NULL;
+}
+
+NnNetwork *
+nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
+{
+  NnNetwork *net = NULL;
+  NnModelMeta *meta = NULL;
+  NnNetSpec *spec = NULL;
+  NnStFile *f = NULL;
+  GHashTable *used = NULL;
+  gboolean project;
+
+  if (meta_out != NULL)
+    *meta_out = NULL;
+  if (path == NULL)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "No model file was given.");
+      goto fail;
+    }
+  f = nn_st_open (path, "model file", error);
+  if (f == NULL)
+    goto fail;
+
+  meta = _nn_model_read_meta (f, &spec, error);
+  if (meta == NULL)
+    goto fail;
 
   used = g_hash_table_new (g_str_hash, g_str_equal);
   net = _nn_model_read_tensors (f, "", spec, meta->in_shape, used, error);
@@ -522,7 +543,6 @@ nn_model_load (const char *path, NnModelMeta **meta_out, GError **error)
 fail:
   g_clear_pointer (&net, nn_network_free);
 out:
-  g_clear_error (&local);
   g_clear_pointer (&used, g_hash_table_unref);
   nn_net_spec_free (spec);
   nn_st_close (f);

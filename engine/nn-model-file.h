@@ -50,6 +50,9 @@ gboolean    _nn_model_write_meta    (NnStWriter *w, NnNetwork *net, const NnMode
  * from @net until the writer is saved. */
 gboolean    _nn_model_write_tensors (NnStWriter *w, const char *prefix, NnNetwork *net,
                                      GError **error);
+/* (transfer full) The model metadata of @f, every key checked, and (if
+ * @spec is not NULL) its spec parsed; NN_ERROR_CORRUPT otherwise. */
+NnModelMeta *_nn_model_read_meta    (NnStFile *f, NnNetSpec **spec, GError **error);
 /* (transfer full) A network of @spec on @in with its weights from @f's
  * tensors named "<prefix>0.weight", ..., each checked for name, dtype and
  * shape before the network is allocated. Adds the names it used to @used

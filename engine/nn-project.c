@@ -1191,25 +1191,36 @@ state_present (JsonNode *run)
          && !JSON_NODE_HOLDS_NULL (s);
 }
 
-/* The model metadata describes the model run, as nn_model_load() will read it. */
+/* The model metadata is valid as a model reader sees it, and describes the
+ * model run: the same network, input, loss and class names. */
 static gboolean
 check_model_meta (Reader *r, const NnRunRecord *rec)
 {
-  const char *spec = nn_st_get_meta (r->f, "spec"), *shape = nn_st_get_meta (r->f, "input_shape");
-  NnNetSpec *a = nn_net_spec_parse (rec->spec, NULL), *b = NULL;
-  GString *want = g_string_new (NULL);
+  NnNetSpec *model_spec = NULL, *run_spec = nn_net_spec_parse (rec->spec, NULL);
+  NnModelMeta *meta = _nn_model_read_meta (r->f, &model_spec, r->error);
   gboolean ok;
 
-  for (int d = 0; d < rec->in_shape.rank; d++)
-    g_string_append_printf (want, d ? ",%d" : "%d", rec->in_shape.dim[d]);
-  ok = spec != NULL && shape != NULL && (b = nn_net_spec_parse (spec, NULL)) != NULL
-       && nn_net_spec_equal (a, b) && strcmp (shape, want->str) == 0;
+  if (meta == NULL)
+    {
+      nn_net_spec_free (run_spec);
+      return FALSE;
+    }
+  ok = nn_net_spec_equal (model_spec, run_spec) && nn_shape_equal (meta->in_shape, rec->in_shape)
+       && g_strcmp0 (meta->loss, nn_loss_name (rec->config.loss)) == 0
+       && (meta->class_names == NULL) == (rec->class_names == NULL)
+       && (meta->class_names == NULL
+           || g_strv_equal ((const char * const *) meta->class_names,
+                            (const char * const *) rec->class_names));
   if (!ok)
-    CORRUPT (r, "%s is corrupt: its model metadata does not describe the network of its "
-             "newest run with weights (“%s” on %s).", r->path, rec->spec, want->str);
-  g_string_free (want, TRUE);
-  nn_net_spec_free (a);
-  nn_net_spec_free (b);
+    {
+      g_autofree char *shape = nn_shape_to_string (rec->in_shape);
+      CORRUPT (r, "%s is corrupt: its model metadata does not describe its newest run with "
+               "weights (“%s” on %s, %s loss).", r->path, rec->spec, shape,
+               nn_loss_name (rec->config.loss));
+    }
+  nn_net_spec_free (model_spec);
+  nn_net_spec_free (run_spec);
+  nn_model_meta_free (meta);
   return ok;
 }
 

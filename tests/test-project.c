@@ -728,7 +728,7 @@ test_flipped (void)
  * @to) and, if @extra, one more F32 tensor of that name. */
 static char *
 edit_project (const char *src, const char *name, const char *from, const char *to,
-              const char *extra)
+              const char *extra, const char *meta_key, const char *meta_value)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(NnStFile) f = nn_st_open (src, "project file", &error);
@@ -747,6 +747,8 @@ edit_project (const char *src, const char *name, const char *from, const char *t
       const char *v = nn_st_get_meta (f, keys[k]);
       if (v == NULL)
         continue;
+      if (meta_key != NULL && strcmp (keys[k], meta_key) == 0)
+        v = meta_value;
       if (strcmp (keys[k], "backprop.project") == 0)
         {
           doc = g_string_new (v);
@@ -786,6 +788,7 @@ typedef struct
   const char *from, *to;   /* an edit of the document */
   const char *extra;       /* a tensor to add */
   const char *fragment;    /* the message must mention this */
+  const char *meta_key, *meta_value;  /* a model metadata string to change */
 } Disagree;
 
 static const Disagree disagree[] = {
@@ -822,6 +825,13 @@ static const Disagree disagree[] = {
   { "class-count", "\"class_names\":[\"zero\",", "\"class_names\":[\"zero\",\"one\",", NULL,
     "class names" },
   { "epoch-point", "\"epoch\":1,", "\"epoch\":\"1\",", NULL, "epochs[0]" },
+  /* The model inside must read as a model and describe the run (found by
+   * fuzz-project: these loaded as projects, and nn_model_load refused them). */
+  { "model-version", NULL, NULL, NULL, "format version", "backprop_format_version", "0" },
+  { "model-class-names", NULL, NULL, NULL, "model metadata", "class_names", "[\"zero\"]" },
+  { "model-bad-class-names", NULL, NULL, NULL, "class names", "class_names", "{" },
+  { "model-loss", NULL, NULL, NULL, "model metadata", "loss", "mae" },
+  { "model-spec", NULL, NULL, NULL, "model metadata", "spec", "dense:3,sigmoid,dense:2" },
 };
 
 static void
@@ -830,9 +840,10 @@ test_disagree (gconstpointer data)
   const Disagree *d = data;
   g_autofree char *src = small_project ("agree.backprop");
   g_autofree char *name = g_strconcat (d->name, ".backprop", NULL);
-  g_autofree char *path = edit_project (src, name, d->from, d->to, d->extra);
+  g_autofree char *path = edit_project (src, name, d->from, d->to, d->extra, d->meta_key,
+                                        d->meta_value);
 
-  if (d->fragment == NULL && d->from == NULL && d->extra == NULL)
+  if (d->fragment == NULL && d->from == NULL && d->extra == NULL && d->meta_key == NULL)
     {
       /* The editing itself changes nothing: the other cases fail for their edit. */
       g_autoptr(GError) error = NULL;
