@@ -765,8 +765,27 @@ bp_plot_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, in
 {
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      *minimum = 200;
-      *natural = 480;
+      /* Wide enough for the title line: the title, then the legend as
+       * plot_draw() lays it out, every series named (a narrower plot drew
+       * the legend over the title, or cut it at the edge). */
+      BpPlot *self = BP_PLOT (widget);
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+      g_autoptr(PangoFontDescription) base = NULL;
+      g_autoptr(PangoFontDescription) bold = NULL;
+      int line = 8 + 16;
+
+      _bp_layout_fonts (layout, &base, &bold);
+      if (self->title && *self->title)
+        {
+          pango_layout_set_font_description (layout, bold);
+          line += text_width (layout, self->title, NULL) + 16;
+          pango_layout_set_font_description (layout, base);
+        }
+      for (guint i = 0; i < self->series->len; i++)
+        line += text_width (layout, ((PlotSeries *) g_ptr_array_index (self->series, i))->name,
+                            NULL) + 24 + 16;
+      *minimum = MAX (200, line);
+      *natural = MAX (480, *minimum);
     }
   else
     {
@@ -972,6 +991,7 @@ bp_plot_set_title (BpPlot *self, const char *title)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   title ? title : "Plot", -1);
   bp_plot_data_changed (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 void
@@ -1062,6 +1082,7 @@ bp_plot_add_series (BpPlot *self, const char *name, BpSeriesStyle style, const c
   series_reset (s);
   g_ptr_array_add (self->series, s);
   bp_plot_data_changed (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));  /* the legend's width */
 
   return self->series->len - 1;
 }

@@ -93,6 +93,15 @@ redo_action (GtkWidget *widget, const char *action_name, GVariant *param)
   bp_layer_panel_redo (BP_WINDOW (widget)->panel);
 }
 
+/* Shows or hides the side panel (over the views when they are folded). */
+static void
+toggle_panel_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  BpWindow *self = BP_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
 static void
 layer_move_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
@@ -246,6 +255,7 @@ _bp_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-panel", NULL, toggle_panel_action);
   gtk_widget_class_install_action (widget_class, "win.layer-up", NULL, layer_move_action);
   gtk_widget_class_install_action (widget_class, "win.layer-down", NULL, layer_move_action);
 
@@ -261,4 +271,5 @@ _bp_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.layer-up", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.layer-down", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-panel", NULL);
 }

@@ -47,6 +47,7 @@ struct _BpWindow
   AdwComboRow          *dataset_row;
   GtkLabel             *epoch_label;
   GtkSpinButton        *epochs_spin;
+  AdwFlap              *flap;
   AdwComboRow          *init_row;
   BpInspector          *inspector;
   BpPlot               *loss_plot;

@@ -887,6 +887,7 @@ bp_window_class_init (BpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpWindow, dataset_row);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, epoch_label);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, epochs_spin);
+  gtk_widget_class_bind_template_child (widget_class, BpWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, init_row);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, loss_plot);
