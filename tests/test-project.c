@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -872,6 +873,66 @@ test_not_a_project (void)
   g_assert_error (error, NN_ERROR, NN_ERROR_NOT_FOUND);
 }
 
+/* A save that fails leaves the project it would replace intact; a FIFO is
+ * refused and left a FIFO; a project that cannot be written is refused
+ * before anything is touched. */
+static void
+test_save_fails (void)
+{
+  g_autofree char *path = small_project ("kept.backprop");
+  g_autofree char *fifo = tmp_path ("pipe.backprop");
+  g_autofree char *missing = tmp_path ("no-such-dir/x.backprop");
+  g_autoptr(NnProject) big = make_project ();
+  g_autoptr(NnProject) bad = make_project ();
+  g_autoptr(GError) error = NULL;
+  gsize len, len2;
+  g_autofree guint8 *before = test_read_file (path, &len);
+  g_autofree guint8 *after = NULL;
+  NnRunRecord *r = g_ptr_array_index (big->runs, 0);
+  struct stat st;
+  gboolean ok;
+
+  /* Make the project big enough that the write fails part way. */
+  nn_train_state_free (r->state);
+  g_free (r->spec);
+  r->spec = g_strdup ("dense:256,relu,dense:3");
+  r->state = make_state (r->spec, r->in_shape, NN_OPTIM_ADAM, 1);
+  test_limit_file_size (16 * 1024);
+  ok = nn_project_save (path, big, &error);
+  test_limit_file_size (0);
+  g_assert_false (ok);
+  g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+  g_clear_error (&error);
+  after = test_read_file (path, &len2);
+  g_assert_cmpmem (before, len, after, len2);
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_false (nn_project_save (fifo, big, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
+  g_clear_error (&error);
+  g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+  test_guard_hang (10);
+  g_assert_null (nn_project_load (fifo, &error));
+  test_guard_hang (0);
+  g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+  g_clear_error (&error);
+
+  g_assert_false (nn_project_save (missing, big, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Weights that do not fit the run's network. */
+  r = g_ptr_array_index (bad->runs, 0);
+  r->state->n_params--;
+  g_assert_false (nn_project_save (path, bad, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_clear_pointer (&after, g_free);
+  after = test_read_file (path, &len2);
+  g_assert_cmpmem (before, len, after, len2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -908,6 +969,7 @@ main (int argc, char **argv)
       g_test_add_data_func (name, &disagree[i], test_disagree);
     }
   g_test_add_func ("/engine/project/not-a-project", test_not_a_project);
+  g_test_add_func ("/engine/project/save-fails", test_save_fails);
 
   status = g_test_run ();
   test_remove_tree (tmp_root);
