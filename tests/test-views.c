@@ -308,15 +308,37 @@ test_plot_screenshot (void)
   window = show_in_window (box, 720, 640);
   ui_test_screenshot (window, "plot-curves.png");
 
-  /* The readout follows the pointer; drive it through the motion controller. */
+  /* The readout follows the pointer (driven through the motion controller):
+   * a box of a few thousand pixels beside the pointer, the rest of the
+   * plot as it was, and gone again when the pointer leaves. */
   {
     GtkEventController *motion = ui_test_find_controller (loss, GTK_TYPE_EVENT_CONTROLLER_MOTION);
+    g_autoptr(GdkTexture) before = ui_test_render (loss);
+    g_autoptr(GdkTexture) hovered = NULL, left = NULL;
+    double px = gtk_widget_get_width (loss) * 0.4, py = gtk_widget_get_height (loss) * 0.5;
+    GdkRectangle area;
+    guint changed;
 
     g_assert_nonnull (motion);
-    g_signal_emit_by_name (motion, "motion", gtk_widget_get_width (loss) * 0.4,
-                           gtk_widget_get_height (loss) * 0.5);
+    g_signal_emit_by_name (motion, "motion", px, py);
+    hovered = ui_test_render (loss);
+    changed = ui_test_diff (before, hovered, NULL, &area);
+    if (g_test_verbose ())
+      g_printerr ("readout: %u pixels in %dx%d at %d,%d\n", changed, area.width, area.height, area.x,
+                  area.y);
+    g_assert_cmpuint (changed, >, 2000);
+    g_assert_cmpint (area.width, >, 100);
+    g_assert_cmpint (area.height, >, 25);
+    /* beside the point nearest the pointer, not over the whole plot */
+    g_assert_cmpint (area.x, <, px + 20);
+    g_assert_cmpint (area.x + area.width, >, px);
+    g_assert_cmpint (area.width, <, gtk_widget_get_width (loss) * 0.8);
+    ui_test_screenshot (window, "plot-readout.png");
+
+    g_signal_emit_by_name (motion, "leave");
+    left = ui_test_render (loss);
+    g_assert_cmpuint (ui_test_diff (before, left, NULL, NULL), ==, 0);
   }
-  ui_test_screenshot (window, "plot-readout.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <gdk/x11/gdkx.h>
 #include <gmodule.h>
+#include <string.h>
 
 #include "bp-application.h"
 #include "bp-window.h"
@@ -220,17 +221,15 @@ ui_test_find_dialog (void)
   return NULL;
 }
 
-/* Renders @widget as it is on screen into $BACKPROP_TEST_OUTPUT/@name. */
-static inline void
-ui_test_screenshot (GtkWidget *widget, const char *name)
+/* Renders @widget as it is on screen. (transfer full) */
+static inline GdkTexture *
+ui_test_render (GtkWidget *widget)
 {
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot;
   g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (ui_test_output_dir (), name, NULL);
   GskRenderer *renderer;
 
   /* Let pending layouts and frames happen first: a widget waiting for its
@@ -247,10 +246,53 @@ ui_test_screenshot (GtkWidget *widget, const char *name)
   g_assert_cmpint (width, >, 0);
   g_assert_nonnull (node);
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Renders @widget as it is on screen into $BACKPROP_TEST_OUTPUT/@name. */
+static inline void
+ui_test_screenshot (GtkWidget *widget, const char *name)
+{
+  g_autoptr(GdkTexture) texture = ui_test_render (widget);
+  g_autofree char *path = g_build_filename (ui_test_output_dir (), name, NULL);
+
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
+}
+
+/* The pixels that differ between two renderings of one size: how many,
+ * how many in each column (@per_column, the width long, may be NULL) and
+ * their bounding box (@bounds, may be NULL; empty when none differ). */
+static inline guint
+ui_test_diff (GdkTexture *a, GdkTexture *b, guint *per_column, GdkRectangle *bounds)
+{
+  int width = gdk_texture_get_width (a), height = gdk_texture_get_height (a);
+  size_t stride = (size_t) width * 4;
+  g_autofree guchar *pa = g_malloc (stride * height), *pb = g_malloc (stride * height);
+  int x0 = width, y0 = height, x1 = -1, y1 = -1;
+  guint total = 0;
+
+  g_assert_cmpint (gdk_texture_get_width (b), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (b), ==, height);
+  gdk_texture_download (a, pa, stride);
+  gdk_texture_download (b, pb, stride);
+  if (per_column)
+    memset (per_column, 0, sizeof (guint) * width);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (memcmp (pa + y * stride + 4 * x, pb + y * stride + 4 * x, 4) != 0)
+        {
+          total++;
+          if (per_column)
+            per_column[x]++;
+          x0 = MIN (x0, x);
+          x1 = MAX (x1, x);
+          y0 = MIN (y0, y);
+          y1 = MAX (y1, y);
+        }
+  if (bounds)
+    *bounds = total ? (GdkRectangle) { x0, y0, x1 - x0 + 1, y1 - y0 + 1 } : (GdkRectangle) { 0 };
+  return total;
 }
 
 /* Closes @window and checks that it goes away (the run stopped, joined,

@@ -570,8 +570,13 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
   for (guint i = 0; i < self->markers->len; i++)
     {
       PlotMarker *m = &g_array_index (self->markers, PlotMarker, i);
-      double sx = round (to_sx (g, m->x)) + 0.5;
       static const double dash[] = { 4, 3 };
+      /* A marker at the end of the curves (a change made while paused)
+       * would fall on the frame, outside the clip: keep it inside, with
+       * its label on its left when there is no room on its right. */
+      double right = round (g->left + g->pw) - 1.5;
+      double sx = MIN (round (to_sx (g, m->x)) + 0.5, right);
+      double label_x = sx + 3 + line_h <= right ? sx + 3 : sx - 3 - line_h;
 
       _bp_set_source (cr, &c->fg, 0.5);
       cairo_set_dash (cr, dash, 2, 0);
@@ -583,7 +588,7 @@ plot_draw (BpPlot *self, cairo_t *cr, PangoLayout *layout, const PlotGeom *g,
         {
           _bp_set_source (cr, &c->fg, 0.75);
           cairo_save (cr);
-          cairo_translate (cr, sx + 3, g->top + g->ph - 4);
+          cairo_translate (cr, label_x, g->top + g->ph - 4);
           cairo_rotate (cr, -G_PI / 2);
           _bp_show_text (cr, layout, m->label, 0, 0, 0, 0);
           cairo_restore (cr);
@@ -1190,6 +1195,29 @@ bp_plot_add_marker (BpPlot *self, double x, const char *label)
   m.label = g_strdup (label);
   g_array_append_val (self->markers, m);
   bp_plot_data_changed (self);
+}
+
+guint
+bp_plot_get_n_markers (BpPlot *self)
+{
+  g_return_val_if_fail (BP_IS_PLOT (self), 0);
+  return self->markers->len;
+}
+
+gboolean
+bp_plot_get_marker (BpPlot *self, guint index, double *x, const char **label)
+{
+  PlotMarker *m;
+
+  g_return_val_if_fail (BP_IS_PLOT (self), FALSE);
+  if (index >= self->markers->len)
+    return FALSE;
+  m = &g_array_index (self->markers, PlotMarker, index);
+  if (x)
+    *x = m->x;
+  if (label)
+    *label = m->label;
+  return TRUE;
 }
 
 void

@@ -43,6 +43,9 @@ void       bp_plot_append        (BpPlot *self, guint series, double x, double y
 void       bp_plot_append_many   (BpPlot *self, guint series, const double *xy, guint n_points);
 guint      bp_plot_get_n_points  (BpPlot *self, guint series);
 void       bp_plot_add_marker    (BpPlot *self, double x, const char *label);
+guint      bp_plot_get_n_markers (BpPlot *self);
+/* Marker @index's x and label (borrowed); FALSE past the last. */
+gboolean   bp_plot_get_marker    (BpPlot *self, guint index, double *x, const char **label);
 void       bp_plot_clear         (BpPlot *self);   /* points and markers; series stay */
 /* Fixes the y axis to [min, max] (e.g. 0..1 for accuracy); NAN, NAN returns to auto-fit. */
 void       bp_plot_set_y_limits  (BpPlot *self, double min, double max);

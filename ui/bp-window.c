@@ -1127,6 +1127,13 @@ bp_window_get_samples_per_second (BpWindow *self)
   return self->samples_per_second;
 }
 
+BpProject *
+bp_window_get_project (BpWindow *self)
+{
+  g_return_val_if_fail (BP_IS_WINDOW (self), NULL);
+  return self->project;
+}
+
 const GError *
 bp_window_get_run_error (BpWindow *self)
 {

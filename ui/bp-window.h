@@ -15,6 +15,7 @@
 #include "bp-inspector.h"
 #include "bp-layer-panel.h"
 #include "bp-plot.h"
+#include "bp-project.h"
 #include "bp-run.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,8 @@ BpRunState    bp_window_get_run_state   (BpWindow *self);
 gboolean      bp_window_get_test_result (BpWindow *self, int *n_correct, int *n);
 /* Samples per second over the last finished epoch (0 before one). */
 double        bp_window_get_samples_per_second (BpWindow *self);
+/* The document the window shows: settings, network, run records. */
+BpProject    *bp_window_get_project     (BpWindow *self);   /* borrowed */
 /* The last run's error (a stop is NN_ERROR_CANCELLED), or NULL. */
 const GError *bp_window_get_run_error   (BpWindow *self);
 
