@@ -414,26 +414,36 @@ bp_project_get_data_options (BpProject *self, NnDataOptions *opts)
   return self->dataset;
 }
 
+void
+bp_project_get_data_choice (BpProject *self, NnDataChoice *choice)
+{
+  NnDataOptions opts;
+  const char *name;
+
+  g_return_if_fail (BP_IS_PROJECT (self));
+
+  name = bp_project_get_data_options (self, &opts);
+  nn_data_choice_init (choice);
+  choice->name = g_strdup (name);
+  choice->n_samples = opts.n_samples;
+  choice->noise = opts.noise;
+  choice->val_fraction = opts.val_fraction;
+  choice->standardize = opts.standardize;
+  choice->seed = opts.seed;
+}
+
 NnProject *
 bp_project_to_nn (BpProject *self)
 {
   NnProject *p;
-  NnDataOptions opts;
-  const char *name;
   guint n;
 
   g_return_val_if_fail (BP_IS_PROJECT (self), NULL);
 
   p = nn_project_new ();
   p->spec = g_strdup (self->spec);
-  name = bp_project_get_data_options (self, &opts);
   nn_data_choice_clear (&p->data);
-  p->data.name = g_strdup (name);
-  p->data.n_samples = opts.n_samples;
-  p->data.noise = opts.noise;
-  p->data.val_fraction = opts.val_fraction;
-  p->data.standardize = opts.standardize;
-  p->data.seed = opts.seed;
+  bp_project_get_data_choice (self, &p->data);
   bp_settings_to_config (self->settings, &p->config);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
   for (guint i = 0; i < n; i++)

@@ -43,6 +43,10 @@ void        bp_project_set_n_samples (BpProject *self, int n_samples);
  * and the sample count (no data folder). Returns the name. */
 const char *bp_project_get_data_options (BpProject *self, NnDataOptions *opts);
 
+/* The same as an NnDataChoice (initialised here; clear it), without the
+ * CSV checksum, which a save takes on its thread. */
+void        bp_project_get_data_choice (BpProject *self, NnDataChoice *choice);
+
 /* The runs, oldest first. (transfer none) */
 GListModel  *bp_project_get_runs        (BpProject *self);
 BpRunRecord *bp_project_get_current_run (BpProject *self);   /* borrowed, NULL when none */

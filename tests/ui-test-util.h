@@ -295,8 +295,29 @@ ui_test_diff (GdkTexture *a, GdkTexture *b, guint *per_column, GdkRectangle *bou
   return total;
 }
 
+/* Waits up to @seconds for a message dialog and answers it with @response,
+ * as a click would; returns a copy of its heading, NULL if none came. */
+static inline char *
+ui_test_answer_dialog (const char *response, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  AdwMessageDialog *dialog;
+  char *heading;
+
+  while ((dialog = ui_test_find_dialog ()) == NULL && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  if (dialog == NULL)
+    return NULL;
+  heading = g_strdup (adw_message_dialog_get_heading (dialog));
+  /* Emitting the response does not close it (libadwaita 1.2): a click does. */
+  adw_message_dialog_response (dialog, response);
+  gtk_window_close (GTK_WINDOW (dialog));
+  return heading;
+}
+
 /* Closes @window and checks that it goes away (the run stopped, joined,
- * nothing holding it) within @seconds. */
+ * nothing holding it) within @seconds; unsaved changes are discarded. */
 static inline void
 ui_test_close (BpWindow *window, double seconds)
 {
@@ -306,7 +327,23 @@ ui_test_close (BpWindow *window, double seconds)
   g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
   gtk_window_close (GTK_WINDOW (window));
   while (weak != NULL && g_get_monotonic_time () - start < seconds * G_USEC_PER_SEC)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
+    {
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr(GObject) dialog = g_list_model_get_item (toplevels, i);
+
+          if (ADW_IS_MESSAGE_DIALOG (dialog) && gtk_widget_get_visible (GTK_WIDGET (dialog))
+              && adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "discard"))
+            {
+              adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "discard");
+              gtk_window_close (GTK_WINDOW (dialog));
+              break;
+            }
+        }
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
   g_assert_null (weak);
 }

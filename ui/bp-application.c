@@ -36,6 +36,28 @@ bp_application_activate (GApplication *app)
                     self->bench_threads);
 }
 
+/* `backprop FILE...` and the file manager: each project or model in a
+ * window of its own, except that an untouched new window takes the first. */
+static void
+bp_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  for (int i = 0; i < n_files; i++)
+    {
+      BpWindow *window;
+
+      if (i == 0 && BP_IS_WINDOW (active)
+          && bp_project_get_file (bp_window_get_project (BP_WINDOW (active))) == NULL
+          && !bp_project_get_modified (bp_window_get_project (BP_WINDOW (active))))
+        window = BP_WINDOW (active);
+      else
+        window = bp_window_new (ADW_APPLICATION (app));
+      gtk_window_present (GTK_WINDOW (window));
+      bp_window_open (window, files[i]);
+    }
+}
+
 static int
 bp_application_handle_local_options (GApplication *app, GVariantDict *options)
 {
@@ -62,7 +84,9 @@ quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   GtkApplication *app = GTK_APPLICATION (user_data);
   GList *windows = gtk_application_get_windows (app);
 
-  /* Closing each window stops its run cleanly before the loop ends. */
+  /* Closing each window stops its run cleanly; one with unsaved changes
+   * asks first, and stays if the user cancels. The application ends with
+   * its last window. */
   while (windows != NULL)
     {
       GtkWindow *window = windows->data;
@@ -70,7 +94,6 @@ quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
       windows = windows->next;
       gtk_window_close (window);
     }
-  g_application_quit (G_APPLICATION (app));
 }
 
 static void
@@ -107,6 +130,12 @@ bp_application_startup (GApplication *app)
   static const char *train_accels[] = { "<Control>Return", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *step_accels[] = { "<Control>period", NULL };
+  static const struct { const char *action; const char *accel; } file_accels[] = {
+    { "win.new", "<Control>n" },
+    { "win.open", "<Control>o" },
+    { "win.save", "<Control>s" },
+    { "win.save-as", "<Control><Shift>s" },
+  };
 
   G_APPLICATION_CLASS (bp_application_parent_class)->startup (app);
 
@@ -114,6 +143,12 @@ bp_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.train", train_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.step-batch", step_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (file_accels); i++)
+    {
+      const char *accels[] = { file_accels[i].accel, NULL };
+
+      gtk_application_set_accels_for_action (GTK_APPLICATION (app), file_accels[i].action, accels);
+    }
 }
 
 static void
@@ -133,6 +168,7 @@ bp_application_class_init (BpApplicationClass *klass)
 
   object_class->finalize = bp_application_finalize;
   app_class->activate = bp_application_activate;
+  app_class->open = bp_application_open;
   app_class->startup = bp_application_startup;
   app_class->handle_local_options = bp_application_handle_local_options;
 }
@@ -162,7 +198,7 @@ bp_application_new (void)
 {
   return g_object_new (BP_TYPE_APPLICATION,
                        "application-id", "io.github.backprop.Backprop",
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/backprop/Backprop",
                        NULL);
 }

@@ -65,6 +65,7 @@ struct _BpWindow
   GtkSpinButton        *samples_spin;
   GtkSpinButton        *seed_spin;
   GtkLabel             *state_label;
+  AdwViewSwitcherTitle *switcher_title;
   GtkLabel             *time_label;
   AdwToastOverlay      *toast_overlay;
   GtkButton            *train_button;
@@ -80,7 +81,10 @@ struct _BpWindow
   GCancellable         *load_cancellable; /* the load in flight, NULL when none */
   BpRun                *run;
   BpRunRecord          *record;         /* the run shown: the current run's, or one opened */
-  GPtrArray            *bindings;       /* GBinding from the document to the widgets */
+  GPtrArray            *bindings;
+  GMenu                *recent_menu;    /* the primary menu's Open Recent */
+  GFile                *pending_save;   /* a save waiting for the run to pause */
+  char                 *pending_then;       /* GBinding from the document to the widgets */
   GError               *run_error;
   BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
 
@@ -99,6 +103,7 @@ struct _BpWindow
   guint                 first_load : 1;
   guint                 restoring : 1;  /* a project opened: its data loads, its run stays */
   guint                 closing : 1;
+  guint                 close_confirmed : 1; /* the user chose to close with unsaved changes */
   guint                 resume_on_keep : 1; /* the run was going when an edit asked to reset it */
 };
 
@@ -110,8 +115,15 @@ void _bp_window_fill_config      (BpWindow *self, NnTrainConfig *config);
 void _bp_window_choose_csv       (BpWindow *self);
 void _bp_window_choose_data_folder (BpWindow *self, const char *dataset);
 void _bp_window_class_init_files (GtkWidgetClass *widget_class);
+void _bp_window_init_files       (BpWindow *self);
+void _bp_window_save_pending     (BpWindow *self);
+/* Asks what to do with unsaved changes before @then ("close", "new",
+ * "open:URI"); Save saves first, Discard goes ahead, Cancel does nothing. */
+void _bp_window_confirm_discard  (BpWindow *self, const char *then);
 
 /* bp-window.c */
+void _bp_window_set_project      (BpWindow *self, BpProject *project);
+BpProject *_bp_window_get_project (BpWindow *self);
 gboolean _bp_window_ensure_run   (BpWindow *self);
 void _bp_window_set_run_state    (BpWindow *self);
 

@@ -16,6 +16,7 @@
 
 #include <math.h>
 
+#include "bp-model.h"
 #include "nn-presets.h"
 
 G_DEFINE_FINAL_TYPE (BpWindow, bp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -51,6 +52,8 @@ static const char *init_labels[] = {
 };
 
 static void load_dataset   (BpWindow *self);
+static void update_title   (BpWindow *self);
+static void inspect_record (BpWindow *self);
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -277,6 +280,8 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
                             u->epoch_points->len);
       if (u->train_state)
         bp_run_record_take_state (self->record, nn_train_state_copy (u->train_state));
+      if (u->train_state && self->pending_save)
+        _bp_window_save_pending (self);
       if (u->finished)
         bp_run_record_set_status (self->record,
                                   u->error == NULL ? NN_RUN_FINISHED
@@ -338,17 +343,8 @@ new_record (BpWindow *self, const NnTrainConfig *config)
   g_autofree char *name = NULL;
   g_autoptr(BpRunRecord) record = NULL;
   NnDataChoice choice;
-  NnDataOptions opts;
-  const char *dataset = bp_project_get_data_options (self->project, &opts);
 
-  nn_data_choice_init (&choice);
-  /* A CSV's checksum is taken when the project is saved. */
-  choice.name = g_strdup (dataset);
-  choice.n_samples = opts.n_samples;
-  choice.noise = opts.noise;
-  choice.val_fraction = opts.val_fraction;
-  choice.standardize = opts.standardize;
-  choice.seed = opts.seed;
+  bp_project_get_data_choice (self->project, &choice);
   name = g_strdup_printf ("Run %u", g_list_model_get_n_items (bp_project_get_runs (self->project))
                                     + 1);
   record = bp_run_record_new (name, spec, self->data->train->shape, &choice, config,
@@ -603,6 +599,8 @@ load_finished (BpWindow *self, const char *name, NnData *data_in, const GError *
 
   g_clear_object (&self->load_cancellable);
   set_loading (self, FALSE);
+  if (data == NULL)
+    self->restoring = FALSE;
 
   if (data == NULL && self->data != NULL)
     {
@@ -650,10 +648,14 @@ load_finished (BpWindow *self, const char *name, NnData *data_in, const GError *
       return;
     }
 
-  /* The run trained on the old data; new data means a new run. */
-  if (self->run && bp_run_is_alive (self->run))
-    _bp_window_toast (self, "Training was reset for the new data");
-  _bp_window_reset_run (self);
+  /* The run trained on the old data; new data means a new run. Unless the
+   * data is an opened project's: its run is the one to show. */
+  if (!self->restoring)
+    {
+      if (self->run && bp_run_is_alive (self->run))
+        _bp_window_toast (self, "Training was reset for the new data");
+      _bp_window_reset_run (self);
+    }
   g_clear_pointer (&self->load_error, g_free);
   new_dataset = g_strcmp0 (self->loaded_name, data->name) != 0;
   g_free (self->loaded_name);
@@ -663,7 +665,13 @@ load_finished (BpWindow *self, const char *name, NnData *data_in, const GError *
 
   bp_layer_panel_set_data (self->panel, name, self->data->train->shape,
                            nn_dataset_n_outputs (self->data->train));
-  if (new_dataset)
+  if (self->restoring)
+    {
+      self->restoring = FALSE;
+      self->first_load = FALSE;
+      inspect_record (self);
+    }
+  else if (new_dataset)
     {
       const NnPreset *preset = nn_preset_for_dataset (name);
 
@@ -787,6 +795,13 @@ bp_window_close_request (GtkWindow *window)
   BpWindow *self = BP_WINDOW (window);
   int width, height;
 
+  /* Unsaved changes: ask first (Save, Discard, Cancel); the answer closes
+   * the window again, or not. */
+  if (!self->close_confirmed && bp_project_get_modified (self->project))
+    {
+      _bp_window_confirm_discard (self, "close");
+      return TRUE;
+    }
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (self->settings, "window-width", width);
   g_settings_set_int (self->settings, "window-height", height);
@@ -828,6 +843,9 @@ bp_window_finalize (GObject *object)
   g_clear_error (&self->run_error);
   g_clear_object (&self->settings);
   g_clear_object (&self->project);
+  g_clear_pointer (&self->bindings, g_ptr_array_unref);
+  g_clear_object (&self->pending_save);
+  g_clear_pointer (&self->pending_then, g_free);
   G_OBJECT_CLASS (bp_window_parent_class)->finalize (object);
 }
 
@@ -898,6 +916,7 @@ bp_window_class_init (BpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpWindow, optimizer_row);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, panel);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, BpWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, rate_label);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, result_label);
@@ -905,6 +924,7 @@ bp_window_class_init (BpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpWindow, samples_spin);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, BpWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, time_label);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, train_button);
@@ -949,11 +969,18 @@ bind_document (BpWindow *self)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (binds); i++)
-    g_object_bind_property (settings, binds[i].property,
-                            G_STRUCT_MEMBER (GObject *, self, binds[i].widget),
-                            binds[i].widget_property, flags);
-  g_object_bind_property (self->project, "noise", self->noise_spin, "value", flags);
-  g_object_bind_property (self->project, "n-samples", self->samples_spin, "value", flags);
+    g_ptr_array_add (self->bindings,
+                     g_object_bind_property (settings, binds[i].property,
+                                             G_STRUCT_MEMBER (GObject *, self, binds[i].widget),
+                                             binds[i].widget_property, flags));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (self->project, "noise", self->noise_spin, "value",
+                                           flags));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (self->project, "n-samples", self->samples_spin,
+                                           "value", flags));
+  g_signal_connect_swapped (self->project, "notify::modified", G_CALLBACK (update_title), self);
+  g_signal_connect_swapped (self->project, "notify::title", G_CALLBACK (update_title), self);
 
   g_signal_connect_swapped (settings, "notify::loss", G_CALLBACK (on_train_option_changed_cb), self);
   g_signal_connect_swapped (settings, "notify::optimizer", G_CALLBACK (on_train_option_changed_cb),
@@ -974,6 +1001,164 @@ bind_document (BpWindow *self)
 }
 
 static void
+update_title (BpWindow *self)
+{
+  g_autofree char *name = bp_project_dup_title (self->project);
+  gboolean modified = bp_project_get_modified (self->project);
+  g_autofree char *title = g_strdup_printf ("%s%s", modified ? "• " : "", name);
+  g_autofree char *window_title = g_strdup_printf ("%s — Backprop", title);
+
+  adw_view_switcher_title_set_title (self->switcher_title, title);
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
+}
+
+static void
+unbind_document (BpWindow *self)
+{
+  for (guint i = 0; i < self->bindings->len; i++)
+    g_binding_unbind (g_ptr_array_index (self->bindings, i));
+  g_ptr_array_set_size (self->bindings, 0);
+  g_signal_handlers_disconnect_by_data (bp_project_get_settings (self->project), self);
+  g_signal_handlers_disconnect_by_data (self->project, self);
+}
+
+/* The inspector shows the opened record's network, once its data is here;
+ * computed on a thread, as a run's states are. */
+typedef struct
+{
+  char         *spec;
+  NnShape       in_shape;
+  NnTrainState *state;
+  NnLossKind    loss;
+  NnData       *data;
+} InspectJob;
+
+static void
+inspect_job_free (gpointer data)
+{
+  InspectJob *job = data;
+
+  g_free (job->spec);
+  nn_train_state_free (job->state);
+  nn_data_unref (job->data);
+  g_free (job);
+}
+
+static void
+inspect_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  InspectJob *job = task_data;
+  GError *error = NULL;
+  NnNetwork *net = bp_network_new_from_state (job->spec, job->in_shape, job->state, &error);
+
+  if (net == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, bp_inspect_state_compute (net, job->data, job->loss, NULL,
+                                                         job->state->epoch, job->state->step),
+                         (GDestroyNotify) bp_inspect_state_unref);
+  nn_network_free (net);
+}
+
+static void
+inspect_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  BpWindow *self = BP_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpInspectState) state = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (state == NULL || self->closing || self->run != NULL
+      || g_task_get_task_data (G_TASK (result)) == NULL)
+    {
+      if (error)
+        _bp_window_toast (self, "Could not show the saved network: %s", error->message);
+      return;
+    }
+  if (state->test && state->data->test && state->data->test->task == NN_TASK_CLASSIFICATION)
+    {
+      self->test_correct = state->test->n_correct;
+      self->test_n = state->test->n;
+    }
+  bp_inspector_apply (self->inspector, state);
+  _bp_window_update_status (self);
+}
+
+static void
+inspect_record (BpWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  const NnRunRecord *r;
+  InspectJob *job;
+
+  if (self->record == NULL || self->data == NULL)
+    return;
+  r = bp_run_record_get_nn (self->record);
+  if (r->state == NULL || g_strcmp0 (r->data.name, self->data->name) != 0)
+    return;
+  job = g_new0 (InspectJob, 1);
+  job->spec = g_strdup (r->spec);
+  job->in_shape = r->in_shape;
+  job->state = nn_train_state_copy (r->state);
+  job->loss = r->config.loss;
+  job->data = nn_data_ref (self->data);
+  task = g_task_new (self, NULL, inspect_done_cb, NULL);
+  g_task_set_name (task, "bp-inspect-record");
+  g_task_set_task_data (task, job, inspect_job_free);
+  g_task_run_in_thread (task, inspect_thread);
+}
+
+/* Shows @project instead of the current document (which is dropped: the
+ * caller asked about unsaved changes): its network in the panel, its
+ * settings in the widgets, its current run's curves; then loads its data.
+ * Train continues that run where it stopped. */
+void
+_bp_window_set_project (BpWindow *self, BpProject *project)
+{
+  g_autoptr(NnNetSpec) spec = NULL;
+  const char *dataset = bp_project_get_dataset (project);
+  BpRunRecord *current = bp_project_get_current_run (project);
+  int i;
+
+  g_return_if_fail (BP_IS_PROJECT (project));
+
+  _bp_window_reset_run (self);
+  unbind_document (self);
+  g_set_object (&self->project, project);
+  self->updating = TRUE;
+  bind_document (self);
+  i = dataset_index (dataset);
+  if (i >= 0)
+    adw_combo_row_set_selected (self->dataset_row, i);
+  self->updating = FALSE;
+
+  spec = nn_net_spec_parse (bp_project_get_spec (project), NULL);
+  self->reverting = TRUE;
+  if (spec)
+    bp_layer_panel_set_spec (self->panel, spec);
+  bp_layer_panel_clear_history (self->panel);
+  self->reverting = FALSE;
+  show_record (self, current);
+  /* Showing it is not editing it. */
+  bp_project_set_modified (project, FALSE);
+  update_title (self);
+
+  self->restoring = current != NULL;
+  self->first_load = current == NULL;
+  g_free (self->loaded_name);
+  self->loaded_name = NULL;
+  load_dataset (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
+}
+
+BpProject *
+_bp_window_get_project (BpWindow *self)
+{
+  return self->project;
+}
+
+static void
 bp_window_init (BpWindow *self)
 {
   const char *titles[G_N_ELEMENTS (_bp_datasets)];
@@ -988,10 +1173,12 @@ bp_window_init (BpWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   _bp_window_init_actions (self);
+  _bp_window_init_files (self);
   g_signal_connect (self->inspector, "map", G_CALLBACK (on_inspector_map_cb), self);
 
   self->settings = g_settings_new ("io.github.backprop.Backprop");
   self->project = bp_project_new ();
+  self->bindings = g_ptr_array_new ();
   self->first_load = TRUE;
   self->blas_threads = 1;
 
@@ -1050,6 +1237,7 @@ bp_window_init (BpWindow *self)
       last = g_strdup ("xor");
     }
   bp_window_set_dataset (self, last);
+  update_title (self);
 }
 
 BpWindow *

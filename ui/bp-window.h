@@ -50,6 +50,13 @@ const GError *bp_window_get_run_error   (BpWindow *self);
  * fraction. (transfer full) */
 char         *bp_window_dup_status      (BpWindow *self, double *fraction);
 
+/* Opens a project (.backprop) or a model (.safetensors) in place of the
+ * current document, asking first if it has unsaved changes. */
+void          bp_window_open            (BpWindow *self, GFile *file);
+/* Saves the project to @file (pausing a run that is going first). */
+void          bp_window_save_as         (BpWindow *self, GFile *file);
+BpProject    *bp_window_get_project     (BpWindow *self);   /* borrowed */
+
 BpLayerPanel *bp_window_get_panel       (BpWindow *self);
 BpPlot       *bp_window_get_loss_plot   (BpWindow *self);
 BpPlot       *bp_window_get_accuracy_plot (BpWindow *self);
