@@ -587,13 +587,6 @@ bp_window_save_as (BpWindow *self, GFile *file)
   save_to (self, file, NULL);
 }
 
-BpProject *
-bp_window_get_project (BpWindow *self)
-{
-  g_return_val_if_fail (BP_IS_WINDOW (self), NULL);
-  return self->project;
-}
-
 static void
 on_open_response_cb (GtkNativeDialog *dialog, int response, BpWindow *self)
 {

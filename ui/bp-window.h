@@ -55,7 +55,6 @@ char         *bp_window_dup_status      (BpWindow *self, double *fraction);
 void          bp_window_open            (BpWindow *self, GFile *file);
 /* Saves the project to @file (pausing a run that is going first). */
 void          bp_window_save_as         (BpWindow *self, GFile *file);
-BpProject    *bp_window_get_project     (BpWindow *self);   /* borrowed */
 
 BpLayerPanel *bp_window_get_panel       (BpWindow *self);
 BpPlot       *bp_window_get_loss_plot   (BpWindow *self);
