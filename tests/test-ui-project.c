@@ -2,7 +2,8 @@
  *
  * Train, save, close, open the file in a new window: the network, the
  * settings and the curves are back, and Train continues from the saved
- * epoch. A model made by backprop-cli opens with its trained weights. A
+ * epoch. A model made by backprop-cli opens with its trained weights, and a
+ * project its --checkpoint wrote opens when dropped on the window. A
  * corrupt file is refused in words and the project shown stays. Closing
  * with unsaved changes asks, and Cancel, Discard and Save do what they say.
  * The dialogs are screenshot at 1024x700.
@@ -196,6 +197,65 @@ test_open_cli_model (void)
   g_remove (path);
 }
 
+/* A project that backprop-cli's --checkpoint wrote, dropped on the window
+ * from the file manager: the same format, its run and curves shown, and it
+ * goes on training. Opening it puts it in Open Recent. */
+static void
+test_drop_cli_checkpoint (void)
+{
+  const char *cli = g_getenv ("BACKPROP_CLI");
+  g_autofree char *path = test_path ("ui-project-cli.backprop");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = g_file_get_uri (file);
+  g_autoptr(GtkRecentInfo) recent = NULL;
+  const char *argv[] = { cli, "train", "--dataset", "spiral", "--preset", "spiral",
+                         "--epochs", "3", "--checkpoint", path, NULL };
+  GValue value = G_VALUE_INIT;
+  GtkEventController *target;
+  BpWindow *window;
+  BpRunRecord *run;
+  OpenWait w;
+  gboolean accepted = FALSE;
+  int status = -1;
+
+  g_assert_nonnull (cli);
+  g_remove (path);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
+                               | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  window = ui_test_window ("xor");
+  target = ui_test_find_controller (GTK_WIDGET (window), GTK_TYPE_DROP_TARGET);
+  g_assert_nonnull (target);
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_assert_true (accepted);
+  w = (OpenWait) { window, file };
+  g_assert_true (ui_test_wait (opened, &w, 30));
+  g_assert_cmpstr (bp_window_get_dataset (window), ==, "spiral");
+  run = current_run (window);
+  g_assert_nonnull (run);
+  g_assert_cmpint (bp_run_record_get_n_epochs (run), ==, 3);
+  g_assert_cmpuint (bp_plot_get_n_points (bp_window_get_loss_plot (window), 0), ==,
+                    bp_run_record_get_nn (run)->batches->len);
+  recent = gtk_recent_manager_lookup_item (gtk_recent_manager_get_default (), uri, NULL);
+  g_assert_nonnull (recent);
+  g_assert_true (gtk_recent_info_has_group (recent, "backprop"));
+
+  bp_window_set_epochs (window, 5);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (finished_epochs, window, 60));
+  g_assert_true (current_run (window) == run);
+  g_assert_cmpint (bp_run_record_get_n_epochs (run), ==, 5);
+  ui_test_close (window, 5);
+  g_remove (path);
+}
+
 static void
 test_refuse_corrupt (void)
 {
@@ -302,6 +362,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/project/save-reopen-continue", test_save_reopen_continue);
   g_test_add_func ("/ui/project/open-cli-model", test_open_cli_model);
+  g_test_add_func ("/ui/project/drop-cli-checkpoint", test_drop_cli_checkpoint);
   g_test_add_func ("/ui/project/refuse-corrupt", test_refuse_corrupt);
   g_test_add_func ("/ui/project/close-asks", test_close_asks);
   return g_test_run ();
