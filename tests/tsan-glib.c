@@ -14,7 +14,8 @@
  * function and its callback) is run through a trampoline that acquires
  * what the caller released when it handed the function over, and a GTask's
  * result is released by g_task_return_*() and acquired by
- * g_task_propagate_*().
+ * g_task_propagate_*(), and a task finalized on its pool thread first
+ * acquires what our code released on it and on its source object.
  *
  * Only calls made by our own code are wrapped; GLib's calls to itself
  * (GAsyncQueue, GThreadPool, the main context's own lock) stay invisible.
@@ -122,6 +123,18 @@ __wrap_g_once_init_leave (volatile void *location, gsize result)
 {
   __tsan_release ((void *) location);
   __real_g_once_init_leave (location, result);
+}
+
+/* GObject's reference count is an atomic inside libgobject: the thread
+ * that drops the last reference does not see the others drop theirs. Each
+ * of our unrefs releases; task_dispose_cb acquires. */
+WRAP (void, g_object_unref, (gpointer object));
+
+void
+__wrap_g_object_unref (gpointer object)
+{
+  __tsan_release (object);
+  __real_g_object_unref (object);
 }
 
 /* ---- main-loop sources */
@@ -260,6 +273,22 @@ ready_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_free (data);
   if (r.fn)
     r.fn (source, result, r.data);
+  /* For the thread that drops the task last (task_dispose_cb). */
+  __tsan_release (result);
+}
+
+/* A task is often finalized on its pool thread, which drops the last
+ * reference inside libgio after the callback ran on the main thread; the
+ * finalization then frees the task data and drops the source object,
+ * whose dispose may run right there. Before that, this thread acquires
+ * what was released on the task (by the callback, the return, our
+ * unrefs) and on the source object (our unrefs of it). */
+static void
+task_dispose_cb (gpointer source, GObject *where_the_task_was)
+{
+  __tsan_acquire (where_the_task_was);
+  if (source)
+    __tsan_acquire (source);
 }
 
 WRAP (GTask *, g_task_new,
@@ -281,14 +310,14 @@ GTask *
 __wrap_g_task_new (gpointer source, GCancellable *cancellable, GAsyncReadyCallback fn,
                    gpointer data)
 {
-  Ready *r;
+  GTask *task;
+  Ready *r = g_new (Ready, 1);
 
-  if (fn == NULL)
-    return __real_g_task_new (source, cancellable, NULL, data);
-  r = g_new (Ready, 1);
   r->fn = fn;
   r->data = data;
-  return __real_g_task_new (source, cancellable, ready_cb, r);
+  task = __real_g_task_new (source, cancellable, ready_cb, r);
+  g_object_weak_ref (G_OBJECT (task), task_dispose_cb, source);
+  return task;
 }
 
 /* The thread function goes to the thread on the task itself, as qdata:
