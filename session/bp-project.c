@@ -293,6 +293,13 @@ bp_project_set_modified (BpProject *self, gboolean modified)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
 }
 
+guint64
+bp_project_get_serial (BpProject *self)
+{
+  g_return_val_if_fail (BP_IS_PROJECT (self), 0);
+  return self->serial;
+}
+
 GFile *
 bp_project_get_file (BpProject *self)
 {

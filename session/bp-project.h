@@ -73,6 +73,9 @@ void        bp_project_load_async   (GFile *file, GCancellable *cancellable,
 BpProject  *bp_project_load_finish  (GAsyncResult *result, GError **error);
 
 gboolean    bp_project_get_modified (BpProject *self);
+/* Grows at every change of the document (the count of edits so far): a
+ * copy taken at one value is out of date once it has grown. */
+guint64     bp_project_get_serial   (BpProject *self);
 void        bp_project_set_modified (BpProject *self, gboolean modified);
 GFile      *bp_project_get_file     (BpProject *self);   /* borrowed, NULL until saved */
 void        bp_project_set_file     (BpProject *self, GFile *file);

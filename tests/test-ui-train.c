@@ -255,6 +255,102 @@ test_train_status_stepping (void)
   ui_test_close (window, 1.0);
 }
 
+/* The toast that offers the run back, if one is on screen. */
+static GtkWidget *
+undo_toast (BpWindow *window)
+{
+  GType type = g_type_from_name ("AdwToastWidget");
+  GtkWidget *toast = type ? ui_test_find_type (GTK_WIDGET (window), type) : NULL;
+  GtkWidget *button = toast ? ui_test_find_actionable (toast, "win.restore-run") : NULL;
+
+  return button && gtk_widget_get_mapped (button) ? toast : NULL;
+}
+
+static gboolean
+has_undo_toast (gpointer data)
+{
+  return undo_toast (data) != NULL;
+}
+
+static void
+assert_xor_run (BpWindow *window)
+{
+  int correct = 0, n = 0;
+  g_autofree char *spec = spec_text (window);
+
+  g_assert_cmpstr (bp_window_get_dataset (window), ==, "xor");
+  g_assert_cmpstr (bp_window_get_data (window)->name, ==, "xor");
+  g_assert_cmpstr (spec, ==, "dense:8,tanh,dense:2");
+  g_assert_cmpint (loss_points (window), ==, 200);
+  g_assert_true (bp_window_get_test_result (window, &correct, &n));
+  g_assert_cmpint (correct, ==, 4);
+  g_assert_cmpint (n, ==, 4);
+}
+
+/* The XOR run is shown again, its data loaded and its network inspected. */
+static gboolean
+xor_run_back (gpointer data)
+{
+  int n = 0;
+
+  return !bp_window_get_loading (data) && bp_window_get_data (data) != NULL
+         && g_str_equal (bp_window_get_data (data)->name, "xor") && loss_points (data) == 200
+         && bp_window_get_test_result (data, NULL, &n) && n == 4;
+}
+
+/* A finished run survives a switch to another dataset: the toast's Undo
+ * brings back the data, the network, the curves and the result; the run
+ * it replaced is not lost either (Undo again swaps back). Reset and Train
+ * again put the run aside the same way. */
+static void
+test_train_switch_dataset_undo (void)
+{
+  BpWindow *window = ui_test_window ("xor");
+  g_autofree char *spiral_spec = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (ui_test_run_idle, window, 30));
+  assert_xor_run (window);
+  g_assert_null (undo_toast (window));
+
+  bp_window_set_dataset (window, "spiral");
+  g_assert_true (ui_test_wait (ui_test_loaded, window, 30));
+  ui_test_iterate (300);
+  g_assert_cmpstr (bp_window_get_data (window)->name, ==, "spiral");
+  g_assert_cmpint (loss_points (window), ==, 0);
+  g_assert_true (ui_test_wait (has_undo_toast, window, 8));
+  ui_test_screenshot (GTK_WIDGET (window), "ui-train-undo-toast.png");
+  spiral_spec = spec_text (window);
+
+  /* The toast's own button. */
+  g_assert_true (gtk_widget_activate (ui_test_find_actionable (undo_toast (window),
+                                                               "win.restore-run")));
+  g_assert_true (ui_test_wait (xor_run_back, window, 10));
+  assert_xor_run (window);
+  g_assert_cmpstr (spiral_spec, !=, "dense:8,tanh,dense:2");
+  /* The inspector shows the restored network. */
+  g_assert_nonnull (bp_inspector_get_state (bp_window_get_inspector (window)));
+
+  /* Reset puts it aside; Undo brings it back. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL));
+  g_assert_cmpint (loss_points (window), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-run", NULL));
+  g_assert_true (ui_test_wait (xor_run_back, window, 10));
+  assert_xor_run (window);
+
+  /* Train again starts over; Undo swaps the first run back in, and the
+   * second is kept in its place. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (ui_test_run_idle, window, 30));
+  g_assert_cmpint (loss_points (window), ==, 200);
+  g_assert_true (ui_test_wait (has_undo_toast, window, 8));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-run", NULL));
+  g_assert_true (ui_test_wait (xor_run_back, window, 10));
+  assert_xor_run (window);
+  g_assert_true (ui_test_wait (has_undo_toast, window, 8));
+  ui_test_close (window, 5);
+}
+
 /* An edit during a run asks first: "Keep Training" takes the edit back
  * and the run goes on; "Reset" keeps the edit and starts over. */
 static void
@@ -370,6 +466,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/train/finished-controls", test_train_finished_controls);
   g_test_add_func ("/ui/train/status-stepping", test_train_status_stepping);
   g_test_add_func ("/ui/train/edit-asks", test_train_edit_asks);
+  g_test_add_func ("/ui/train/switch-dataset-undo", test_train_switch_dataset_undo);
   g_test_add_func ("/ui/train/bad-data-keeps-run", test_train_bad_data_keeps_run);
   return g_test_run ();
 }

@@ -133,7 +133,8 @@ _bp_window_update_actions (BpWindow *self)
   gtk_widget_action_set_enabled (widget, "win.step-batch", can_step);
   gtk_widget_action_set_enabled (widget, "win.step-epoch", can_step);
   gtk_widget_action_set_enabled (widget, "win.stop", alive);
-  gtk_widget_action_set_enabled (widget, "win.reset", self->run != NULL);
+  gtk_widget_action_set_enabled (widget, "win.reset", self->run != NULL || self->record != NULL);
+  gtk_widget_action_set_enabled (widget, "win.restore-run", self->shelf != NULL);
   gtk_widget_action_set_enabled (widget, "win.save-model", self->run != NULL && !alive);
   gtk_widget_action_set_enabled (widget, "win.undo", bp_layer_panel_get_can_undo (self->panel));
   gtk_widget_action_set_enabled (widget, "win.redo", bp_layer_panel_get_can_redo (self->panel));

@@ -21,6 +21,8 @@ typedef struct
 
 /* Where the run is, merged from its updates (each carries only what
  * changed since the last); for the status line. */
+typedef struct _AutosaveJob AutosaveJob;
+
 typedef struct
 {
   int      epoch;               /* epochs finished */
@@ -86,7 +88,17 @@ struct _BpWindow
   GFile                *pending_save;   /* a save waiting for the run to pause */
   char                 *pending_then;       /* GBinding from the document to the widgets */
   GError               *run_error;
+  BpRunRecord          *shelf;          /* the last run put aside, for Undo (in the project) */
   BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
+
+  AutosaveJob          *autosave_task_job; /* the copy being written, owned by its task */
+  guint                 autosave_source;
+  guint                 autosave_offer_source;
+  guint                 autosave_interval;
+  guint64               autosave_serial;  /* the project's serial when the last copy was taken */
+  gboolean              autosave_in_flight;
+  gboolean              autosave_failed;
+  gboolean              autosave_offered;
 
   guint                 series[BP_N_CURVES];
   BpWindowProgress      progress;
@@ -103,6 +115,7 @@ struct _BpWindow
   guint                 first_load : 1;
   guint                 restoring : 1;  /* a project opened: its data loads, its run stays */
   guint                 closing : 1;
+  guint                 no_shelve : 1;  /* the run ends with its document: no Undo */
   guint                 close_confirmed : 1; /* the user chose to close with unsaved changes */
   guint                 resume_on_keep : 1; /* the run was going when an edit asked to reset it */
 };
@@ -126,6 +139,15 @@ void _bp_window_set_project      (BpWindow *self, BpProject *project);
 BpProject *_bp_window_get_project (BpWindow *self);
 gboolean _bp_window_ensure_run   (BpWindow *self);
 void _bp_window_set_run_state    (BpWindow *self);
+
+/* bp-window-autosave.c */
+char *_bp_window_autosave_path   (void);
+void _bp_window_init_autosave    (BpWindow *self);
+void _bp_window_end_autosave     (BpWindow *self, gboolean clean);
+
+/* bp-window-shelf.c */
+void _bp_window_shelve_run       (BpWindow *self);
+void _bp_window_class_init_shelf (GtkWidgetClass *widget_class);
 
 /* bp-window-actions.c */
 void _bp_window_update_actions   (BpWindow *self);

@@ -204,6 +204,8 @@ void
 _bp_window_reset_run (BpWindow *self)
 {
   shutdown_run (self);
+  /* A run that trained can be brought back from the toast. */
+  _bp_window_shelve_run (self);
   g_clear_object (&self->run);
   g_clear_error (&self->run_error);
   if (self->record && bp_run_record_is_empty (self->record))
@@ -810,6 +812,8 @@ bp_window_close_request (GtkWindow *window)
   /* Stop the worker now rather than when the last reference goes. */
   self->closing = TRUE;
   shutdown_run (self);
+  /* A clean end: what is unsaved was dropped on purpose. */
+  _bp_window_end_autosave (self, TRUE);
   return GTK_WINDOW_CLASS (bp_window_parent_class)->close_request (window);
 }
 
@@ -820,7 +824,10 @@ bp_window_dispose (GObject *object)
 
   self->closing = TRUE;
   shutdown_run (self);
+  /* Gone without closing (destroyed): the autosave stays for next time. */
+  _bp_window_end_autosave (self, FALSE);
   g_clear_object (&self->run);
+  g_clear_object (&self->shelf);
   if (self->record)
     g_signal_handlers_disconnect_by_data (self->record, self);
   g_clear_object (&self->record);
@@ -937,6 +944,7 @@ bp_window_class_init (BpWindowClass *klass)
 
   _bp_window_class_init_actions (widget_class);
   _bp_window_class_init_files (widget_class);
+  _bp_window_class_init_shelf (widget_class);
 
 }
 
@@ -1123,7 +1131,14 @@ _bp_window_set_project (BpWindow *self, BpProject *project)
 
   g_return_if_fail (BP_IS_PROJECT (project));
 
+  /* Another document: the run put aside was the old one's. */
+  if (project != self->project)
+    {
+      g_clear_object (&self->shelf);
+      self->no_shelve = TRUE;
+    }
   _bp_window_reset_run (self);
+  self->no_shelve = FALSE;
   unbind_document (self);
   g_set_object (&self->project, project);
   self->updating = TRUE;
@@ -1144,8 +1159,11 @@ _bp_window_set_project (BpWindow *self, BpProject *project)
   bp_project_set_modified (project, FALSE);
   update_title (self);
 
-  self->restoring = current != NULL;
-  self->first_load = current == NULL;
+  /* A document with a network of its own keeps it: the dataset's preset
+   * is for a new one. (An opened project without runs, or an autosave
+   * made before the first run, lost its network to the preset.) */
+  self->restoring = current != NULL || bp_project_get_spec (project)[0] != '\0';
+  self->first_load = !self->restoring;
   g_free (self->loaded_name);
   self->loaded_name = NULL;
   load_dataset (self);
@@ -1174,6 +1192,7 @@ bp_window_init (BpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   _bp_window_init_actions (self);
   _bp_window_init_files (self);
+  _bp_window_init_autosave (self);
   g_signal_connect (self->inspector, "map", G_CALLBACK (on_inspector_map_cb), self);
 
   self->settings = g_settings_new ("io.github.backprop.Backprop");

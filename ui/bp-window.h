@@ -55,6 +55,10 @@ char         *bp_window_dup_status      (BpWindow *self, double *fraction);
 void          bp_window_open            (BpWindow *self, GFile *file);
 /* Saves the project to @file (pausing a run that is going first). */
 void          bp_window_save_as         (BpWindow *self, GFile *file);
+/* How often unsaved changes are copied for crash recovery (ms; 0: never). */
+void          bp_window_set_autosave_interval (BpWindow *self, guint ms);
+/* A copy is being written. */
+gboolean      bp_window_get_autosave_busy (BpWindow *self);
 
 BpLayerPanel *bp_window_get_panel       (BpWindow *self);
 BpPlot       *bp_window_get_loss_plot   (BpWindow *self);
