@@ -161,7 +161,8 @@ bp_project_class_init (BpProjectClass *klass)
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SPEC] = g_param_spec_string ("spec", NULL, NULL, "", FLAGS);
   properties[PROP_DATASET] = g_param_spec_string ("dataset", NULL, NULL, "xor", FLAGS);
-  properties[PROP_NOISE] = g_param_spec_double ("noise", NULL, NULL, 0, G_MAXFLOAT, 0, FLAGS);
+  /* < 0: the set's own default, as NnDataOptions has it. */
+  properties[PROP_NOISE] = g_param_spec_double ("noise", NULL, NULL, -1, G_MAXFLOAT, -1, FLAGS);
   properties[PROP_N_SAMPLES] = g_param_spec_int ("n-samples", NULL, NULL, 0, G_MAXINT, 400, FLAGS);
   properties[PROP_MODIFIED] = g_param_spec_boolean ("modified", NULL, NULL, FALSE, FLAGS);
   properties[PROP_FILE] = g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE, FLAGS);
@@ -179,6 +180,7 @@ bp_project_init (BpProject *self)
   self->spec = g_strdup ("");
   self->dataset = g_strdup ("xor");
   self->n_samples = 400;   /* the generated sets' own default */
+  self->noise = -1;        /* the set's own */
   g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (on_settings_changed_cb), self);
 }
 
@@ -397,10 +399,8 @@ bp_project_remove_run (BpProject *self, BpRunRecord *run)
 
 /* ---- to and from the engine's document ---------------------------------- */
 
-/* A generated set with a noise level and a sample count: all but XOR,
- * whose four points are fixed. */
-static gboolean
-has_sample_options (const char *name)
+gboolean
+bp_dataset_has_sample_options (const char *name)
 {
   return nn_data_is_generated (name) && !g_str_equal (name, "xor");
 }
@@ -413,7 +413,7 @@ bp_project_get_data_options (BpProject *self, NnDataOptions *opts)
   nn_data_options_init (opts);
   opts->seed = bp_settings_get_seed (self->settings);
   opts->val_fraction = (float) bp_settings_get_val_fraction (self->settings);
-  if (has_sample_options (self->dataset))
+  if (bp_dataset_has_sample_options (self->dataset))
     {
       opts->noise = (float) self->noise;
       opts->n_samples = self->n_samples;

@@ -31,12 +31,16 @@ void        bp_project_set_spec     (BpProject *self, const char *spec);
 /* As nn_data_load() takes it: "xor", "mnist", "csv:/abs/path.csv". */
 const char *bp_project_get_dataset  (BpProject *self);
 void        bp_project_set_dataset  (BpProject *self, const char *dataset);
-/* Generated sets' noise and training sample count (400 at first, as the
- * sets have by default; 0 means the set's default). */
+/* Generated sets' noise (< 0, as at first: the set's own default) and
+ * training sample count (400 at first, as the sets have by default). */
 double      bp_project_get_noise    (BpProject *self);
 void        bp_project_set_noise    (BpProject *self, double noise);
 int         bp_project_get_n_samples (BpProject *self);
 void        bp_project_set_n_samples (BpProject *self, int n_samples);
+
+/* A generated set with a noise level and a sample count: all but XOR,
+ * whose four points are fixed. */
+gboolean    bp_dataset_has_sample_options (const char *name);
 
 /* What nn_data_load() needs to load the chosen data: @opts gets the seed,
  * the validation share and, for generated sets that have them, the noise

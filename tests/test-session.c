@@ -108,24 +108,31 @@ test_project_modified (void)
   g_autoptr(BpProject) project = bp_project_new ();
   g_autoptr(GFile) file = g_file_new_for_path ("/tmp/My Net.backprop");
   g_autofree char *title = NULL;
+  NnDataOptions opts;
 
   g_assert_false (bp_project_get_modified (project));
   title = bp_project_dup_title (project);
   g_assert_cmpstr (title, ==, "Untitled Project");
-
-  bp_project_set_spec (project, "dense:8,tanh,dense:2");
-  g_assert_true (bp_project_get_modified (project));
-  bp_project_set_modified (project, FALSE);
-  bp_project_set_spec (project, "dense:8,tanh,dense:2");
-  g_assert_false (bp_project_get_modified (project));
-
-  g_object_set (bp_project_get_settings (project), "learning-rate", 0.5, NULL);
-  g_assert_true (bp_project_get_modified (project));
-  bp_project_set_modified (project, FALSE);
-  g_object_set (bp_project_get_settings (project), "learning-rate", 0.5, NULL);
-  g_assert_false (bp_project_get_modified (project));
-
+  /* Until set, a generated set gets its own noise and sample count. */
   bp_project_set_dataset (project, "spiral");
+  bp_project_set_modified (project, FALSE);
+  g_assert_cmpstr (bp_project_get_data_options (project, &opts), ==, "spiral");
+  g_assert_cmpfloat (opts.noise, <, 0);
+  g_assert_cmpint (opts.n_samples, ==, 400);
+
+  bp_project_set_spec (project, "dense:8,tanh,dense:2");
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+  bp_project_set_spec (project, "dense:8,tanh,dense:2");
+  g_assert_false (bp_project_get_modified (project));
+
+  g_object_set (bp_project_get_settings (project), "learning-rate", 0.5, NULL);
+  g_assert_true (bp_project_get_modified (project));
+  bp_project_set_modified (project, FALSE);
+  g_object_set (bp_project_get_settings (project), "learning-rate", 0.5, NULL);
+  g_assert_false (bp_project_get_modified (project));
+
+  bp_project_set_dataset (project, "circles");
   g_assert_true (bp_project_get_modified (project));
   bp_project_set_modified (project, FALSE);
   bp_project_set_noise (project, 0.3);

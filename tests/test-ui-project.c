@@ -197,6 +197,30 @@ test_open_cli_model (void)
   g_remove (path);
 }
 
+/* The training loss of the last epoch of `backprop-cli train --dataset
+ * spiral --preset spiral --epochs @epochs --json`. */
+static float
+cli_epoch_loss (const char *cli, int epochs)
+{
+  g_autofree char *n = g_strdup_printf ("%d", epochs);
+  const char *argv[] = { cli, "train", "--dataset", "spiral", "--preset", "spiral", "--epochs", n,
+                         "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *last, *field;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_strchomp (out);
+  last = strrchr (out, '\n') ? strrchr (out, '\n') + 1 : out;
+  field = strstr (last, "\"train_loss\":");
+  g_assert_nonnull (field);
+  return (float) g_ascii_strtod (field + strlen ("\"train_loss\":"), NULL);
+}
+
 /* A project that backprop-cli's --checkpoint wrote, dropped on the window
  * from the file manager: the same format, its run and curves shown, and it
  * goes on training. Opening it puts it in Open Recent. */
@@ -252,6 +276,11 @@ test_drop_cli_checkpoint (void)
   g_assert_true (ui_test_wait (finished_epochs, window, 60));
   g_assert_true (current_run (window) == run);
   g_assert_cmpint (bp_run_record_get_n_epochs (run), ==, 5);
+  /* With the numbers of a straight 5-epoch run of the CLI: the same data
+   * (the noise the CLI left at the set's default included), the same
+   * weights, optimizer and shuffle. */
+  g_assert_cmpfloat (g_array_index (bp_run_record_get_nn (run)->epochs, NnEpochPoint, 4).train_loss,
+                     ==, cli_epoch_loss (cli, 5));
   ui_test_close (window, 5);
   g_remove (path);
 }

@@ -564,19 +564,11 @@ on_not_found_response_cb (AdwMessageDialog *dialog, const char *response, BpWind
     _bp_window_choose_data_folder (self, g_object_get_data (G_OBJECT (dialog), "dataset"));
 }
 
-/* A generated set with a noise level and a sample count: all but XOR,
- * whose four points are fixed. */
-static gboolean
-has_sample_options (const char *name)
-{
-  return nn_data_is_generated (name) && !g_str_equal (name, "xor");
-}
-
 /* The rows that only those sets use. */
 static void
 show_data_rows (BpWindow *self)
 {
-  gboolean shown = has_sample_options (bp_project_get_dataset (self->project));
+  gboolean shown = bp_dataset_has_sample_options (bp_project_get_dataset (self->project));
 
   gtk_widget_set_visible (GTK_WIDGET (self->noise_row), shown);
   gtk_widget_set_visible (GTK_WIDGET (self->samples_row), shown);
@@ -714,7 +706,6 @@ static void
 load_dataset (BpWindow *self)
 {
   const char *name = bp_project_get_dataset (self->project);
-  BpSettings *settings = bp_project_get_settings (self->project);
   g_autofree char *folder = NULL;
   NnDataOptions opts;
 
@@ -724,15 +715,8 @@ load_dataset (BpWindow *self)
     bp_run_pause (self->run);
 
   folder = g_settings_get_string (self->settings, "data-folder");
-  nn_data_options_init (&opts);
+  bp_project_get_data_options (self->project, &opts);
   opts.data_dir = folder[0] ? folder : NULL;
-  opts.seed = bp_settings_get_seed (settings);
-  opts.val_fraction = (float) bp_settings_get_val_fraction (settings);
-  if (has_sample_options (name))
-    {
-      opts.noise = (float) bp_project_get_noise (self->project);
-      opts.n_samples = bp_project_get_n_samples (self->project);
-    }
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -1141,9 +1125,13 @@ _bp_window_set_project (BpWindow *self, BpProject *project)
   self->no_shelve = FALSE;
   unbind_document (self);
   g_set_object (&self->project, project);
+  i = dataset_index (dataset);
+  /* The noise spin cannot show "the set's own" (a file from backprop-cli
+   * says -1): show the value nn_data_load() uses for it. */
+  if (bp_project_get_noise (project) < 0 && i >= 0 && _bp_datasets[i].noise > 0)
+    bp_project_set_noise (project, _bp_datasets[i].noise);
   self->updating = TRUE;
   bind_document (self);
-  i = dataset_index (dataset);
   if (i >= 0)
     adw_combo_row_set_selected (self->dataset_row, i);
   self->updating = FALSE;
