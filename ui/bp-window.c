@@ -1018,6 +1018,7 @@ unbind_document (BpWindow *self)
  * computed on a thread, as a run's states are. */
 typedef struct
 {
+  BpRunRecord  *record;       /* the one it is for: a newer one drops the result */
   char         *spec;
   NnShape       in_shape;
   NnTrainState *state;
@@ -1030,6 +1031,7 @@ inspect_job_free (gpointer data)
 {
   InspectJob *job = data;
 
+  g_clear_object (&job->record);
   g_free (job->spec);
   nn_train_state_free (job->state);
   nn_data_unref (job->data);
@@ -1060,9 +1062,12 @@ inspect_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   BpWindow *self = BP_WINDOW (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(BpInspectState) state = g_task_propagate_pointer (G_TASK (result), &error);
+  InspectJob *job = g_task_get_task_data (G_TASK (result));
 
-  if (state == NULL || self->closing || self->run != NULL
-      || g_task_get_task_data (G_TASK (result)) == NULL)
+  /* Closing, another record shown, or a run has its own states now. */
+  if (self->closing || job->record != self->record || self->run != NULL)
+    return;
+  if (state == NULL)
     {
       if (error)
         _bp_window_toast (self, "Could not show the saved network: %s", error->message);
@@ -1090,6 +1095,7 @@ inspect_record (BpWindow *self)
   if (r->state == NULL || g_strcmp0 (r->data.name, self->data->name) != 0)
     return;
   job = g_new0 (InspectJob, 1);
+  job->record = g_object_ref (self->record);
   job->spec = g_strdup (r->spec);
   job->in_shape = r->in_shape;
   job->state = nn_train_state_copy (r->state);
