@@ -138,6 +138,18 @@ check_layout (int width, int height, gboolean dark)
   g_assert_true (gtk_widget_get_mapped (export_button));
   assert_nothing_cut (window, TRUE);
   shoot (window, "inspect", width, height, dark);
+  /* Every view of the inspector, not only the first. */
+  {
+    static const char *views[] = { "mistakes", "confusion", "boundary", "weights" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+      {
+        bp_inspector_set_visible_view (bp_window_get_inspector (window), views[i]);
+        ui_test_iterate (300);
+        assert_nothing_cut (window, TRUE);
+      }
+    bp_inspector_set_visible_view (bp_window_get_inspector (window), "predictions");
+  }
   show_page (window, "curves");
   ui_test_close (window, 5);
   set_dark (FALSE);
