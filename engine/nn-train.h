@@ -140,10 +140,12 @@ typedef struct
 } NnTrainState;
 
 /* (transfer full) The trainer's state. Call it when run() is not running,
- * from the paused or epoch_done callbacks, or from any thread while the
- * trainer is paused (nn_trainer_is_paused()); not from batch_done, where an
- * epoch's last batch is done but the epoch is not yet finished. A learning
- * rate set with nn_trainer_set_lr() and not yet used is saved as current. */
+ * or from the paused or epoch_done callbacks; not from batch_done, where an
+ * epoch's last batch is done but the epoch is not yet finished, and not
+ * from another thread during run(): nn_trainer_is_paused() is already TRUE
+ * while the batch that was running when the pause was asked finishes. A
+ * learning rate set with nn_trainer_set_lr() and not yet used is saved as
+ * the current one. */
 NnTrainState *nn_trainer_save_state     (NnTrainer *trainer);
 /* A trainer that continues from @state: @spec, @data and @config must be
  * the ones the run was started with (but config->epochs, the target, may
