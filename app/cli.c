@@ -760,6 +760,8 @@ cmd_info (const char *project_path)
   g_autoptr(GError) error = NULL;
   g_autoptr(NnModelMeta) meta = NULL;
   g_autofree char *shape = NULL;
+  const NnParamInfo *table;
+  int n_table;
   NnNetwork *net;
 
   if (project_path != NULL && opt_model != NULL)
@@ -785,16 +787,23 @@ cmd_info (const char *project_path)
     }
   printf ("Weights:  %zu\n", nn_network_get_n_params (net));
   printf ("Layers (as PyTorch nn.Sequential):\n");
-  for (int i = 0; i < nn_network_get_n_layers (net); i++)
+  n_table = 0;
+  table = nn_network_get_param_table (net, &n_table);
+  for (int i = 0, k = 0; i < nn_network_get_n_layers (net); i++)
     {
       const NnLayerSpec *l = &nn_network_get_spec (net)->layers[i];
       const NnLayerInfo *info = nn_network_get_layer_info (net, i);
       g_autofree char *out = nn_shape_to_string (info->out);
-      int wshape[2];
+      g_autofree char *module = nn_layer_torch_module (l, info);
 
-      printf ("  %2d  %-14s out %-10s", i, nn_layer_kind_torch (l->kind), out);
-      if (nn_network_layer_params (net, i, NULL, wshape, NULL, NULL))
-        printf ("  %d.weight [%d, %d]  %d.bias [%d]", i, wshape[0], wshape[1], i, wshape[0]);
+      printf ("  %2d  %-24s out %-10s", i, module, out);
+      for (; k < n_table && table[k].layer == i; k++)
+        {
+          printf ("  %d.%s [", i, table[k].name);
+          for (int d = 0; d < table[k].rank; d++)
+            printf (d ? ", %d" : "%d", table[k].shape[d]);
+          printf ("]%s", table[k].role == NN_PARAM_BUFFER ? " (buffer)" : "");
+        }
       printf ("\n");
     }
   nn_network_free (net);

@@ -2,51 +2,45 @@
  *
  * Nothing here holds weights or runs a forward pass (that is nn-network.c);
  * it answers "what does this layer make of that input" in words a user of
- * the layer panel or the command line understands.
+ * the layer panel or the command line understands. Nothing here knows a
+ * kind either: it all reads the kinds' NnLayerOps tables (engine/layers/).
  */
 #include "nn-layer.h"
+#include "layers/nn-layer-run.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* More weights than this (1 GiB of floats) is surely a typo in a spec. */
-#define NN_MAX_PARAMS ((size_t) 1 << 28)
-#define NN_MAX_UNITS  (1 << 20)
-
-static const struct
+static const NnLayerOps *
+ops_of (NnLayerKind kind)
 {
-  const char *name;
-  const char *label;
-  const char *torch;
-} kinds[NN_N_LAYER_KINDS] = {
-  [NN_LAYER_DENSE]      = { "dense",      "Dense",      "nn.Linear" },
-  [NN_LAYER_RELU]       = { "relu",       "ReLU",       "nn.ReLU" },
-  [NN_LAYER_LEAKY_RELU] = { "leaky_relu", "Leaky ReLU", "nn.LeakyReLU" },
-  [NN_LAYER_SIGMOID]    = { "sigmoid",    "Sigmoid",    "nn.Sigmoid" },
-  [NN_LAYER_TANH]       = { "tanh",       "Tanh",       "nn.Tanh" },
-  [NN_LAYER_SOFTMAX]    = { "softmax",    "Softmax",    "nn.Softmax" },
-  [NN_LAYER_DROPOUT]    = { "dropout",    "Dropout",    "nn.Dropout" },
-  [NN_LAYER_FLATTEN]    = { "flatten",    "Flatten",    "nn.Flatten" },
-};
+  return nn_layer_ops (kind);
+}
 
 const char *
 nn_layer_kind_name (NnLayerKind kind)
 {
-  return kind < NN_N_LAYER_KINDS ? kinds[kind].name : "unknown";
+  return ops_of (kind) ? ops_of (kind)->name : "unknown";
 }
 
 const char *
 nn_layer_kind_label (NnLayerKind kind)
 {
-  return kind < NN_N_LAYER_KINDS ? kinds[kind].label : "Unknown";
+  return ops_of (kind) ? ops_of (kind)->label : "Unknown";
 }
 
 const char *
 nn_layer_kind_torch (NnLayerKind kind)
 {
-  return kind < NN_N_LAYER_KINDS ? kinds[kind].torch : "?";
+  return ops_of (kind) ? ops_of (kind)->torch : "?";
+}
+
+static const char *
+noun (const NnLayerOps *ops)
+{
+  return ops->noun ? ops->noun : ops->name;
 }
 
 gboolean
@@ -58,169 +52,226 @@ nn_layer_kind_from_name (const char *name, NnLayerKind *kind)
     return FALSE;
   norm = g_ascii_strdown (name, -1);
   g_strdelimit (norm, "- ", '_');
-  if (g_str_equal (norm, "leakyrelu"))
-    {
-      *kind = NN_LAYER_LEAKY_RELU;
-      return TRUE;
-    }
-  if (g_str_equal (norm, "linear"))
-    {
-      *kind = NN_LAYER_DENSE;
-      return TRUE;
-    }
   for (int i = 0; i < NN_N_LAYER_KINDS; i++)
-    if (g_str_equal (norm, kinds[i].name))
-      {
-        *kind = (NnLayerKind) i;
-        return TRUE;
-      }
+    {
+      const NnLayerOps *ops = ops_of ((NnLayerKind) i);
+      gboolean match = g_str_equal (norm, ops->name);
+
+      for (int a = 0; !match && ops->aliases && ops->aliases[a]; a++)
+        match = g_str_equal (norm, ops->aliases[a]);
+      if (match)
+        {
+          *kind = (NnLayerKind) i;
+          return TRUE;
+        }
+    }
   return FALSE;
 }
 
 gboolean
 nn_layer_kind_has_params (NnLayerKind kind)
 {
-  return kind == NN_LAYER_DENSE;
+  return ops_of (kind) && ops_of (kind)->params != NULL;
 }
 
 NnLayerSpec
 nn_layer_spec_default (NnLayerKind kind)
 {
-  NnLayerSpec spec = { kind, 0, 0.0f, 0.0f };
+  NnLayerSpec spec = { kind, { 0 } };
+  const NnLayerOps *ops = ops_of (kind);
 
-  switch (kind)
-    {
-    case NN_LAYER_DENSE:
-      spec.units = 64;
-      break;
-    case NN_LAYER_DROPOUT:
-      spec.rate = 0.25f;
-      break;
-    case NN_LAYER_LEAKY_RELU:
-      spec.slope = 0.01f;
-      break;
-    default:
-      break;
-    }
+  for (int a = 0; ops && a < ops->n_args; a++)
+    spec.arg[a] = (float) ops->args[a].def;
   return spec;
+}
+
+static int
+arg_index (const NnLayerOps *ops, const char *name)
+{
+  for (int a = 0; ops && a < ops->n_args; a++)
+    if (g_str_equal (ops->args[a].name, name))
+      return a;
+  return -1;
+}
+
+double
+nn_layer_spec_get (const NnLayerSpec *spec, const char *name)
+{
+  int a = arg_index (ops_of (spec->kind), name);
+
+  return a >= 0 ? spec->arg[a] : NAN;
+}
+
+gboolean
+nn_layer_spec_set (NnLayerSpec *spec, const char *name, double value)
+{
+  const NnLayerOps *ops = ops_of (spec->kind);
+  int a = arg_index (ops, name);
+
+  if (a < 0)
+    return FALSE;
+  spec->arg[a] = (float) (ops->args[a].integer ? floor (value + 0.5) : value);
+  return TRUE;
+}
+
+/* A setting as text: whole numbers in full, others as %g. */
+static char *
+format_arg (const NnLayerArg *arg, double v)
+{
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (arg->integer)
+    return g_strdup_printf ("%.0f", v);
+  return g_strdup (g_ascii_formatd (num, sizeof num, "%g", v));
+}
+
+static gboolean
+arg_in_range (const NnLayerArg *arg, double v)
+{
+  if (!isfinite (v) || v < arg->min)
+    return FALSE;
+  if (arg->integer && v != floor (v))
+    return FALSE;
+  return arg->max_open ? v < arg->max : v <= arg->max;
 }
 
 gboolean
 nn_layer_spec_validate (const NnLayerSpec *spec, GError **error)
 {
-  switch (spec->kind)
+  const NnLayerOps *ops = ops_of (spec->kind);
+
+  if (ops == NULL)
     {
-    case NN_LAYER_DENSE:
-      if (spec->units < 1 || spec->units > NN_MAX_UNITS)
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "A dense layer needs between 1 and %d units, not %d",
-                       NN_MAX_UNITS, spec->units);
-          return FALSE;
-        }
-      return TRUE;
-    case NN_LAYER_DROPOUT:
-      if (!(spec->rate >= 0.0f && spec->rate < 1.0f))
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "A dropout rate must be at least 0 and below 1, not %g",
-                       (double) spec->rate);
-          return FALSE;
-        }
-      return TRUE;
-    case NN_LAYER_LEAKY_RELU:
-      if (!isfinite (spec->slope) || spec->slope < 0.0f || spec->slope >= 1.0f)
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "A leaky ReLU slope must be at least 0 and below 1, not %g",
-                       (double) spec->slope);
-          return FALSE;
-        }
-      return TRUE;
-    case NN_LAYER_RELU:
-    case NN_LAYER_SIGMOID:
-    case NN_LAYER_TANH:
-    case NN_LAYER_SOFTMAX:
-    case NN_LAYER_FLATTEN:
-      return TRUE;
-    default:
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Unknown layer kind %d",
                    (int) spec->kind);
       return FALSE;
     }
+  for (int a = 0; a < ops->n_args; a++)
+    {
+      const NnLayerArg *arg = &ops->args[a];
+      g_autofree char *lo = NULL, *hi = NULL, *v = NULL;
+
+      if (arg_in_range (arg, spec->arg[a]))
+        continue;
+      lo = format_arg (arg, arg->min);
+      hi = format_arg (arg, arg->max);
+      v = format_arg (arg, spec->arg[a]);
+      if (arg->integer)
+        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                     "A %s layer needs between %s and %s %s, not %s", noun (ops), lo, hi,
+                     arg->name, v);
+      else
+        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                     "A %s %s must be at least %s and %s %s, not %s", noun (ops), arg->name, lo,
+                     arg->max_open ? "below" : "at most", hi, v);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* "dense:UNITS, relu, leaky_relu[:SLOPE], ..." for the unknown-layer message. */
+static char *
+known_layers (void)
+{
+  GString *str = g_string_new (NULL);
+
+  for (int i = 0; i < NN_N_LAYER_KINDS; i++)
+    {
+      const NnLayerOps *ops = ops_of ((NnLayerKind) i);
+
+      if (i > 0)
+        g_string_append (str, i == NN_N_LAYER_KINDS - 1 ? " and " : ", ");
+      g_string_append (str, ops->name);
+      for (int a = 0; a < ops->n_args; a++)
+        {
+          g_autofree char *up = g_ascii_strup (ops->args[a].name, -1);
+          g_string_append_printf (str, ops->args[a].required ? ":%s" : "[:%s]", up);
+        }
+    }
+  return g_string_free (str, FALSE);
+}
+
+static gboolean
+parse_arg (const NnLayerOps *ops, const NnLayerArg *arg, const char *typed, const char *text,
+           float *value, GError **error)
+{
+  char *end = NULL;
+
+  errno = 0;
+  if (arg->integer)
+    {
+      long v = strtol (text, &end, 10);
+      if (*text == '\0' || *end != '\0' || errno != 0 || !arg_in_range (arg, (double) v))
+        {
+          g_autofree char *lo = format_arg (arg, arg->min), *hi = format_arg (arg, arg->max);
+          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                       "“%s:%s” needs a whole number of %s between %s and %s", typed, text,
+                       arg->name, lo, hi);
+          return FALSE;
+        }
+      *value = (float) v;
+    }
+  else
+    {
+      double v = g_ascii_strtod (text, &end);
+      if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (v))
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                       "“%s:%s” needs a number after the colon", typed, text);
+          return FALSE;
+        }
+      *value = (float) v;
+    }
+  return TRUE;
 }
 
 gboolean
 nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
 {
   g_autofree char *copy = g_strstrip (g_strdup (text ? text : ""));
-  char *arg = strchr (copy, ':');
+  g_auto(GStrv) parts = g_strsplit (copy, ":", -1);
+  const NnLayerOps *ops;
   NnLayerKind kind;
   NnLayerSpec parsed;
+  int n_given;
 
-  if (arg != NULL)
-    *arg++ = '\0';
-  g_strstrip (copy);
-  if (!nn_layer_kind_from_name (copy, &kind))
+  g_strstrip (parts[0] ? parts[0] : copy);
+  if (parts[0] == NULL || !nn_layer_kind_from_name (parts[0], &kind))
     {
+      g_autofree char *known = known_layers ();
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Unknown layer “%s”; known layers are dense:N, relu, leaky_relu[:SLOPE], "
-                   "sigmoid, tanh, softmax, dropout:RATE and flatten", copy);
+                   "Unknown layer “%s”; known layers are %s", parts[0] ? parts[0] : "", known);
       return FALSE;
     }
+  ops = ops_of (kind);
   parsed = nn_layer_spec_default (kind);
+  n_given = (int) g_strv_length (parts) - 1;
 
-  if (arg != NULL)
+  if (n_given > ops->n_args)
     {
-      char *end = NULL;
-
-      g_strstrip (arg);
-      errno = 0;
-      if (kind == NN_LAYER_DENSE)
-        {
-          long v = strtol (arg, &end, 10);
-          if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1 || v > NN_MAX_UNITS)
-            {
-              g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                           "“dense:%s” needs a whole number of units between 1 and %d",
-                           arg, NN_MAX_UNITS);
-              return FALSE;
-            }
-          parsed.units = (int) v;
-        }
-      else if (kind == NN_LAYER_DROPOUT || kind == NN_LAYER_LEAKY_RELU)
-        {
-          double v = g_ascii_strtod (arg, &end);
-          if (*arg == '\0' || *end != '\0' || errno != 0 || !isfinite (v))
-            {
-              g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                           "“%s:%s” needs a number after the colon", copy, arg);
-              return FALSE;
-            }
-          if (kind == NN_LAYER_DROPOUT)
-            parsed.rate = (float) v;
-          else
-            parsed.slope = (float) v;
-        }
+      g_autofree char *rest = g_strjoinv (":", parts + 1 + ops->n_args);
+      if (ops->n_args == 0)
+        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                     "The layer “%s” takes no setting, but got “%s”", parts[0], rest);
       else
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "The layer “%s” takes no setting, but got “%s”", copy, arg);
-          return FALSE;
-        }
-    }
-  else if (kind == NN_LAYER_DENSE)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "A dense layer needs its number of units, e.g. “dense:128”");
+        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                     "The layer “%s” takes %d setting%s, but got “%s” too", parts[0],
+                     ops->n_args, ops->n_args == 1 ? "" : "s", rest);
       return FALSE;
     }
-  else if (kind == NN_LAYER_DROPOUT)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "A dropout layer needs its rate, e.g. “dropout:0.25”");
+  for (int a = 0; a < n_given; a++)
+    if (!parse_arg (ops, &ops->args[a], parts[0], g_strstrip (parts[a + 1]), &parsed.arg[a],
+                    error))
       return FALSE;
-    }
+  for (int a = n_given; a < ops->n_args; a++)
+    if (ops->args[a].required)
+      {
+        g_autofree char *ex = format_arg (&ops->args[a], ops->args[a].example);
+        g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                     "A %s layer needs its %s, e.g. “%s:%s”", noun (ops), ops->args[a].what,
+                     ops->name, ex);
+        return FALSE;
+      }
 
   if (!nn_layer_spec_validate (&parsed, error))
     return FALSE;
@@ -231,63 +282,87 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
 char *
 nn_layer_spec_to_string (const NnLayerSpec *spec)
 {
-  char num[G_ASCII_DTOSTR_BUF_SIZE];
+  const NnLayerOps *ops = ops_of (spec->kind);
+  GString *str;
 
-  switch (spec->kind)
+  if (ops == NULL)
+    return g_strdup ("unknown");
+  str = g_string_new (ops->name);
+  for (int a = 0; a < ops->n_args; a++)
     {
-    case NN_LAYER_DENSE:
-      return g_strdup_printf ("dense:%d", spec->units);
-    case NN_LAYER_DROPOUT:
-      g_ascii_formatd (num, sizeof num, "%g", spec->rate);
-      return g_strdup_printf ("dropout:%s", num);
-    case NN_LAYER_LEAKY_RELU:
-      g_ascii_formatd (num, sizeof num, "%g", spec->slope);
-      return g_strdup_printf ("leaky_relu:%s", num);
-    default:
-      return g_strdup (nn_layer_kind_name (spec->kind));
+      g_autofree char *v = format_arg (&ops->args[a], spec->arg[a]);
+      g_string_append_printf (str, ":%s", v);
     }
+  return g_string_free (str, FALSE);
 }
 
 gboolean
 nn_layer_infer (const NnLayerSpec *spec, NnShape in, NnLayerInfo *info, GError **error)
 {
-  size_t in_size = nn_shape_size (in);
+  const NnLayerOps *ops;
+  NnParamInfo params[NN_LAYER_MAX_TENSORS];
+  int n;
 
   if (!nn_layer_spec_validate (spec, error))
     return FALSE;
-  if (in_size == 0)
+  ops = ops_of (spec->kind);
+  if (nn_shape_size (in) == 0)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "%s gets an empty input",
-                   nn_layer_kind_label (spec->kind));
+      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "%s gets an empty input", ops->label);
       return FALSE;
     }
 
   info->in = in;
   info->out = in;
   info->n_params = 0;
-
-  switch (spec->kind)
-    {
-    case NN_LAYER_DENSE:
-      /* A dense layer reads any input as its flat features, as nn.Linear does
-       * after nn.Flatten; the model file's weight is (units, in_size). */
-      if (in_size > NN_MAX_PARAMS / ((size_t) spec->units + 1))
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                       "Dense %d on %zu inputs would need %zu million weights, too many to train",
-                       spec->units, in_size, in_size * spec->units / 1000000);
-          return FALSE;
-        }
-      info->out = nn_shape_1d (spec->units);
-      info->n_params = (size_t) spec->units * in_size + spec->units;
-      break;
-    case NN_LAYER_FLATTEN:
-      info->out = nn_shape_1d ((int) in_size);
-      break;
-    default:
-      break;
-    }
+  if (ops->infer != NULL && !ops->infer (spec, in, &info->out, error))
+    return FALSE;
+  n = ops->params ? ops->params (spec, in, info->out, params) : 0;
+  g_assert (n <= NN_LAYER_MAX_TENSORS);
+  for (int k = 0; k < n; k++)
+    info->n_params += params[k].size;
   return TRUE;
+}
+
+char *
+nn_layer_torch_module (const NnLayerSpec *spec, const NnLayerInfo *info)
+{
+  const NnLayerOps *ops = ops_of (spec->kind);
+  g_autofree char *args = NULL;
+
+  if (ops == NULL)
+    return g_strdup ("?");
+  args = ops->torch_args ? ops->torch_args (spec, info->in, info->out) : NULL;
+  return g_strdup_printf ("%s(%s)", ops->torch, args ? args : "");
+}
+
+NnParamInfo *
+nn_net_spec_param_table (const NnNetSpec *spec, const NnLayerInfo *infos, int *n_params)
+{
+  GArray *table = g_array_new (FALSE, TRUE, sizeof (NnParamInfo));
+  size_t offset = 0;
+
+  for (int i = 0; i < spec->n_layers; i++)
+    {
+      const NnLayerOps *ops = ops_of (spec->layers[i].kind);
+      NnParamInfo params[NN_LAYER_MAX_TENSORS];
+      int n = ops->params ? ops->params (&spec->layers[i], infos[i].in, infos[i].out, params) : 0;
+
+      for (int k = 0; k < n; k++)
+        {
+          params[k].layer = i;
+          params[k].offset += offset;
+          g_array_append_val (table, params[k]);
+        }
+      offset += infos[i].n_params;
+    }
+  *n_params = (int) table->len;
+  if (table->len == 0)
+    {
+      g_array_free (table, TRUE);
+      return NULL;
+    }
+  return (NnParamInfo *) g_array_free (table, FALSE);
 }
 
 NnNetSpec *
@@ -406,8 +481,11 @@ nn_net_spec_equal (const NnNetSpec *a, const NnNetSpec *b)
   for (int i = 0; i < a->n_layers; i++)
     {
       const NnLayerSpec *x = &a->layers[i], *y = &b->layers[i];
-      if (x->kind != y->kind || x->units != y->units || x->rate != y->rate || x->slope != y->slope)
+      if (x->kind != y->kind)
         return FALSE;
+      for (int j = 0; j < NN_LAYER_MAX_ARGS; j++)
+        if (x->arg[j] != y->arg[j])
+          return FALSE;
     }
   return TRUE;
 }

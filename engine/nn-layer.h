@@ -1,45 +1,156 @@
 /* nn-layer.h: layer kinds, their settings, and network specs.
  *
- * A layer spec is a small value (kind plus the one or two numbers that kind
+ * A layer spec is a small value (kind plus the few numbers that kind
  * takes); a net spec is a list of them, written as text the way the command
  * line takes it: "dense:128,relu,dropout:0.25,dense:10". Specs know how to
- * infer their output shape and parameter count from an input shape and say
+ * infer their output shape and parameter tensors from an input shape and say
  * in words why they do not fit; they hold no weights (see nn-network.h).
+ * Everything a kind is, is its NnLayerOps table (engine/layers/).
  */
 #pragma once
 
+#include "nn-rng.h"
 #include "nn-types.h"
 
 G_BEGIN_DECLS
 
+/* The kinds, one per line of the registry layers/nn-layer-kinds.h:
+ * NN_LAYER_DENSE, NN_LAYER_RELU, ... Each kind's operations table
+ * (NnLayerOps, below) lives in its own file under engine/layers/. */
 typedef enum
 {
-  NN_LAYER_DENSE,       /* y = x W^T + b, W (units, in) as PyTorch's nn.Linear */
-  NN_LAYER_RELU,
-  NN_LAYER_LEAKY_RELU,  /* slope for x < 0 */
-  NN_LAYER_SIGMOID,
-  NN_LAYER_TANH,
-  NN_LAYER_SOFTMAX,     /* over the features of each sample */
-  NN_LAYER_DROPOUT,     /* inverted dropout; identity in evaluation */
-  NN_LAYER_FLATTEN,     /* (C,H,W) -> (C*H*W) */
+#define NN_LAYER_KIND(ID, name) NN_LAYER_##ID,
+#include "layers/nn-layer-kinds.h"
+#undef NN_LAYER_KIND
   NN_N_LAYER_KINDS
 } NnLayerKind;
 
+#define NN_LAYER_MAX_ARGS    4   /* settings of one layer in a spec ("conv:F:K:S:P") */
+#define NN_LAYER_MAX_TENSORS 8   /* named parameter tensors of one layer */
+#define NN_PARAM_MAX_RANK    4
+
+/* A layer as the spec text gives it: its kind and its settings, in the
+ * order of its kind's NnLayerOps.args ("dense:128": arg[0] = 128 units).
+ * Settings a kind does not take are 0. */
 typedef struct
 {
   NnLayerKind kind;
-  int         units;   /* dense: output features (>= 1) */
-  float       rate;    /* dropout: probability of dropping, [0, 1) */
-  float       slope;   /* leaky relu: slope for negative inputs */
+  float       arg[NN_LAYER_MAX_ARGS];
 } NnLayerSpec;
+
+/* One setting of a kind: what the spec parser reads after a colon, and
+ * what the layer panel's row edits. */
+typedef struct
+{
+  const char *name;      /* "units", "rate", "slope": for nn_layer_spec_get () */
+  const char *label;     /* "Units": the panel's caption */
+  const char *what;      /* "units", "rate", "slope": in messages */
+  gboolean    integer;   /* a whole number */
+  gboolean    required;  /* must be given in the text ("dense:128"), else it takes @def */
+  double      min, max;  /* valid from @min to @max, or below @max with @max_open */
+  gboolean    max_open;
+  double      def;       /* the default, for the palette and an omitted setting */
+  double      example;   /* a typical value, for messages ("e.g. “dense:128”") */
+  double      ui_max;    /* the panel's upper bound (a typing aid, not a limit) */
+  double      step, page; /* the panel's steps */
+  int         digits;    /* the panel's decimals */
+} NnLayerArg;
 
 /* What a spec becomes on a given input: for the layer panel and for checks. */
 typedef struct
 {
   NnShape in;
   NnShape out;
-  size_t  n_params;
+  size_t  n_params;   /* floats of all its tensors (NnParamInfo) */
 } NnLayerInfo;
+
+/* A tensor a layer keeps in the network's parameter block: a trainable
+ * parameter (its gradient at the same offset in the gradient block) or a
+ * buffer (statistics such as running means, no gradient). Named as the
+ * last part of PyTorch's state_dict key: "weight" of layer 0 is "0.weight". */
+typedef enum
+{
+  NN_PARAM_TRAINABLE,
+  NN_PARAM_BUFFER,
+} NnParamRole;
+
+typedef struct
+{
+  int          layer;                      /* index in the network */
+  const char  *name;                       /* "weight", "bias" (static) */
+  const char  *description;                /* "weight (units, in)", for people (static) */
+  NnParamRole  role;
+  int          rank;                       /* 1 .. NN_PARAM_MAX_RANK */
+  int          shape[NN_PARAM_MAX_RANK];   /* row-major, as PyTorch's */
+  size_t       size;                       /* product of the shape */
+  size_t       offset;                     /* in the parameter block (and gradient block) */
+} NnParamInfo;
+
+typedef enum
+{
+  NN_INIT_AUTO,     /* He before relu/leaky relu, Glorot otherwise */
+  NN_INIT_HE,       /* normal(0, sqrt(2/in)) */
+  NN_INIT_GLOROT,   /* uniform(+-sqrt(6/(in+out))) */
+  NN_INIT_UNIFORM,  /* uniform(-1, 1), as the classic notebooks */
+  NN_INIT_NORMAL,   /* normal(0, 0.01), as the classic notebooks */
+} NnInit;
+
+typedef enum
+{
+  NN_LAYER_VIEW      = 1 << 0,  /* its output is its input, reshaped: no buffer (flatten) */
+  NN_LAYER_HE_BEFORE = 1 << 1,  /* NN_INIT_AUTO picks He for the layer that feeds it (relu) */
+  NN_LAYER_SEE_PAST  = 1 << 2,  /* ... and looks past it for that activation (dropout) */
+} NnLayerFlags;
+
+/* A layer inside a network, as its kind's forward and backward see it:
+ * engine/layers/nn-layer-run.h (engine only). */
+typedef struct _NnLayerRun NnLayerRun;
+
+/* The operations table of one kind, as kann keeps one per operator. Every
+ * function but forward and backward may be NULL (see each). */
+typedef struct
+{
+  const char        *name;      /* "dense", "leaky_relu": as in specs */
+  const char        *label;     /* "Dense", "Leaky ReLU": for people */
+  const char        *torch;     /* "nn.Linear": its PyTorch module */
+  const char        *noun;      /* "leaky ReLU": in messages ("A leaky ReLU slope ..."); NULL: name */
+  const char *const *aliases;   /* more names the parser takes ("linear"), NULL-terminated */
+  guint              flags;     /* NnLayerFlags */
+  int                n_args;
+  NnLayerArg         args[NN_LAYER_MAX_ARGS];
+
+  /* The output shape for @in, or FALSE with a sentence a user understands.
+   * NULL: the output has the input's shape. @spec is already validated. */
+  gboolean (*infer)      (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error);
+  /* Fills @params (NN_LAYER_MAX_TENSORS) with its tensors in state_dict
+   * order, offsets from the layer's first float; returns how many.
+   * NULL: none. */
+  int      (*params)     (const NnLayerSpec *spec, NnShape in, NnShape out, NnParamInfo *params);
+  /* The PyTorch module's arguments, "784, 128" (transfer full). NULL: none. */
+  char    *(*torch_args) (const NnLayerSpec *spec, NnShape in, NnShape out);
+  /* Floats per sample that forward leaves for backward (a dropout mask).
+   * NULL: none. */
+  size_t   (*scratch)    (const NnLayerRun *l);
+  /* Sets its parameters, drawing from @rng, as @init (never AUTO) says.
+   * NULL: nothing to set. */
+  void     (*init)       (NnLayerRun *l, NnInit init, NnRng *rng);
+  /* As the first layer: how many copies of a batch of @n its products
+   * read, one per core (see nn_network_forward_rows ()). NULL: 1. */
+  int      (*input_parts) (const NnLayerRun *l, int n);
+  /* x: @n_x copies of the input (n, in_size), @n_x > 1 only for the first
+   * layer; writes the output (n, out_size). @rng is NULL outside training. */
+  void     (*forward)    (NnLayerRun *l, const float *const *x, int n_x, int n,
+                          gboolean training, NnRng *rng);
+  /* After forward on the same x: writes its parameters' gradients and,
+   * unless @din is NULL, the input gradient (n, in_size) from @dout
+   * (n, out_size). With @sgd (lr, weight decay) a layer may instead step
+   * its weights in place, leaving its gradients stale. */
+  void     (*backward)   (NnLayerRun *l, float *din, const float *dout, const float *const *x,
+                          int n_x, int n, const float *sgd);
+} NnLayerOps;
+
+/* The table of @kind (NULL for a kind out of range). */
+const NnLayerOps *nn_layer_ops         (NnLayerKind kind);
 
 const char  *nn_layer_kind_name      (NnLayerKind kind);  /* "dense", "leaky_relu", ... as in specs */
 const char  *nn_layer_kind_label     (NnLayerKind kind);  /* "Dense", "Leaky ReLU", ... for people */
@@ -51,8 +162,15 @@ NnLayerSpec  nn_layer_spec_default   (NnLayerKind kind);
 gboolean     nn_layer_spec_parse     (const char *text, NnLayerSpec *spec, GError **error);
 char        *nn_layer_spec_to_string (const NnLayerSpec *spec);              /* (transfer full) */
 gboolean     nn_layer_spec_validate  (const NnLayerSpec *spec, GError **error);
+/* The setting named @name ("units"), or NAN when the kind has none. */
+double       nn_layer_spec_get       (const NnLayerSpec *spec, const char *name);
+/* Sets it (rounded for whole numbers); FALSE when the kind has none. The
+ * value is not validated: nn_layer_spec_validate () says if it is right. */
+gboolean     nn_layer_spec_set       (NnLayerSpec *spec, const char *name, double value);
 gboolean     nn_layer_infer          (const NnLayerSpec *spec, NnShape in, NnLayerInfo *info,
                                       GError **error);
+/* "nn.Linear(784, 128)" on @info (transfer full). */
+char        *nn_layer_torch_module   (const NnLayerSpec *spec, const NnLayerInfo *info);
 
 typedef struct
 {
@@ -81,6 +199,13 @@ gboolean     nn_net_spec_equal       (const NnNetSpec *a, const NnNetSpec *b);
 gboolean     nn_net_spec_check       (const NnNetSpec *spec, NnShape in, int n_outputs,
                                       NnLayerInfo *infos, int *n_fit, int *bad_layer,
                                       GError **error);
+
+/* The parameter table of @spec on @infos (as nn_net_spec_check () fills
+ * them): every layer's tensors in state_dict order, with their offsets in
+ * the parameter block a network of @spec has (transfer full; @n_params
+ * entries, NULL when there are none). */
+NnParamInfo *nn_net_spec_param_table (const NnNetSpec *spec, const NnLayerInfo *infos,
+                                      int *n_params);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnNetSpec, nn_net_spec_free)
 

@@ -10,9 +10,9 @@
  * model is stored here under the plain names, and its other tensors are
  * all named "runs.…", which a model reader skips.
  *
- * This file does not know PyTorch; it only names tensors the way
- * nn.Sequential's state_dict does. Conv layers (when they come) will need
- * 4-D weight shapes here and in nn_network_layer_params().
+ * This file does not know PyTorch, nor any layer kind; it walks the
+ * parameter table (NnParamInfo, nn-layer.h) and names each tensor the way
+ * nn.Sequential's state_dict does: "<layer>.<name>", of any rank.
  */
 #include "nn-model-file.h"
 #include "nn-loss.h"
@@ -43,52 +43,39 @@ nn_model_meta_free (NnModelMeta *meta)
   g_free (meta);
 }
 
-/* One tensor a network needs: from its spec before it exists, then with
- * the place in its parameter block once it does (and, when loading, the
- * file's entry for it). */
+/* One tensor a network needs: from its spec's parameter table before the
+ * network exists, then with its place in the parameter block once it does
+ * (and, when loading, the file's entry for it). */
 typedef struct
 {
   char    name[64];   /* "2.weight", "runs.0.2.weight" */
   int     layer;
   int     rank;
-  gint64  shape[2];
+  gint64  shape[NN_PARAM_MAX_RANK];
+  size_t  offset;     /* in the parameter block */
   float  *dst;
   const NnStTensor *src;   /* loading: the file's entry of this name */
 } Want;
 
 /* The tensors of a network of @spec on @infos, in state_dict order, with
- * names after @prefix. Every layer with parameters is dense today: weight
- * (units, in) and bias (units). */
+ * names after @prefix. */
 static Want *
 wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, const char *prefix,
-                int *n_want, GError **error)
+                int *n_want)
 {
-  Want *want = g_new0 (Want, 2 * spec->n_layers + 1);
   int n = 0;
+  g_autofree NnParamInfo *table = nn_net_spec_param_table (spec, infos, &n);
+  Want *want = g_new0 (Want, n + 1);
 
-  for (int i = 0; i < spec->n_layers; i++)
+  for (int k = 0; k < n; k++)
     {
-      if (!nn_layer_kind_has_params (spec->layers[i].kind))
-        continue;
-      if (spec->layers[i].kind != NN_LAYER_DENSE)
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "Model files cannot hold %s layers yet.",
-                       nn_layer_kind_label (spec->layers[i].kind));
-          g_free (want);
-          return NULL;
-        }
-      g_snprintf (want[n].name, sizeof want[n].name, "%s%d.weight", prefix, i);
-      want[n].layer = i;
-      want[n].rank = 2;
-      want[n].shape[0] = (gint64) nn_shape_size (infos[i].out);
-      want[n].shape[1] = (gint64) nn_shape_size (infos[i].in);
-      n++;
-      g_snprintf (want[n].name, sizeof want[n].name, "%s%d.bias", prefix, i);
-      want[n].layer = i;
-      want[n].rank = 1;
-      want[n].shape[0] = (gint64) nn_shape_size (infos[i].out);
-      n++;
+      g_snprintf (want[k].name, sizeof want[k].name, "%s%d.%s", prefix, table[k].layer,
+                  table[k].name);
+      want[k].layer = table[k].layer;
+      want[k].rank = table[k].rank;
+      for (int d = 0; d < table[k].rank; d++)
+        want[k].shape[d] = table[k].shape[d];
+      want[k].offset = table[k].offset;
     }
   *n_want = n;
   return want;
@@ -99,22 +86,31 @@ wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, const char *pre
 static gboolean
 locate_tensors (NnNetwork *net, Want *want, int n_want, GError **error)
 {
-  for (int k = 0; k < n_want; k += 2)
-    {
-      float *w = NULL, *b = NULL;
-      int w_shape[2] = { 0, 0 }, b_len = 0;
+  int n_table = 0;
+  const NnParamInfo *table = nn_network_get_param_table (net, &n_table);
 
-      if (!nn_network_layer_params (net, want[k].layer, &w, w_shape, &b, &b_len)
-          || w_shape[0] != want[k].shape[0] || w_shape[1] != want[k].shape[1]
-          || b_len != want[k + 1].shape[0])
+  if (n_table != n_want)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The network has %d parameter tensors, but its spec describes %d.", n_table,
+                   n_want);
+      return FALSE;
+    }
+  for (int k = 0; k < n_want; k++)
+    {
+      gboolean same = table[k].layer == want[k].layer && table[k].rank == want[k].rank
+                      && table[k].offset == want[k].offset;
+
+      for (int d = 0; same && d < want[k].rank; d++)
+        same = table[k].shape[d] == want[k].shape[d];
+      if (!same)
         {
           g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
                        "Layer %d of the network does not have the parameters its spec "
                        "describes.", want[k].layer);
           return FALSE;
         }
-      want[k].dst = w;
-      want[k + 1].dst = b;
+      want[k].dst = nn_network_get_params (net) + table[k].offset;
     }
   return TRUE;
 }
@@ -235,8 +231,8 @@ _nn_model_write_tensors (NnStWriter *w, const char *prefix, NnNetwork *net, GErr
 
   for (int i = 0; i < spec->n_layers; i++)
     infos[i] = *nn_network_get_layer_info (net, i);
-  want = wanted_tensors (spec, infos, prefix, &n_want, error);
-  ok = want != NULL && locate_tensors (net, want, n_want, error);
+  want = wanted_tensors (spec, infos, prefix, &n_want);
+  ok = locate_tensors (net, want, n_want, error);
   for (int k = 0; ok && k < n_want; k++)
     nn_st_writer_add_f32 (w, want[k].name, want[k].dst, want[k].rank, want[k].shape);
   g_free (want);
@@ -332,12 +328,7 @@ _nn_model_read_tensors (NnStFile *f, const char *prefix, const NnNetSpec *spec, 
                spec_text, local->message);
       goto out;
     }
-  want = wanted_tensors (spec, infos, prefix, &n_want, &local);
-  if (want == NULL)
-    {
-      CORRUPT ("%s cannot be loaded: %s", path, local->message);
-      goto out;
-    }
+  want = wanted_tensors (spec, infos, prefix, &n_want);
 
   /* Names and shapes against the network. */
   for (int k = 0; k < n_want; k++)

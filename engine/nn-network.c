@@ -1,25 +1,19 @@
 /* nn-network.c: a sequential network: weights, forward, backward.
  *
- * Layers are dispatched with a switch on their kind: each kind is a few
- * lines around a kernel from nn-kernels.c, and the per-layer state is the
- * same for all (an output buffer, a dropout mask, a place in the parameter
- * block). Buffers grow to the largest batch seen and are then reused.
+ * Layers are dispatched through their kind's NnLayerOps (engine/layers/),
+ * one call per layer and batch; the per-layer state is the same for all
+ * (NnLayerRun: an output buffer, scratch such as a dropout mask, a place
+ * in the parameter block). Buffers grow to the largest batch seen and are
+ * then reused. Nothing here knows a kind.
  */
 #include "nn-network.h"
 #include "nn-kernels.h"
+#include "layers/nn-layer-run.h"
 
 #include <math.h>
 #include <string.h>
 
-typedef struct
-{
-  NnLayerSpec  spec;
-  NnLayerInfo  info;
-  size_t       in_size, out_size;
-  size_t       offset;   /* of the weight in the parameter block; bias follows */
-  float       *out;      /* (capacity, out_size); flatten: an alias of its input */
-  float       *mask;     /* dropout: (capacity, out_size) */
-} Layer;
+typedef NnLayerRun Layer;
 
 struct _NnNetwork
 {
@@ -30,6 +24,8 @@ struct _NnNetwork
   size_t       n_params;
   float       *params;   /* (n_params) */
   float       *grads;    /* (n_params) */
+  NnParamInfo *table;    /* (n_table) every layer's tensors */
+  int          n_table;
   size_t       max_size; /* widest activation, for the gradient buffers */
   int          capacity; /* samples the buffers hold */
   float       *gbuf[2];  /* (capacity, max_size) ping-pong gradients */
@@ -94,6 +90,7 @@ nn_network_new (const NnNetSpec *spec, NnShape in, GError **error)
       Layer *l = &net->layers[i];
 
       l->spec = spec->layers[i];
+      l->ops = nn_layer_ops (l->spec.kind);
       l->info = infos[i];
       l->in_size = nn_shape_size (infos[i].in);
       l->out_size = nn_shape_size (infos[i].out);
@@ -110,6 +107,12 @@ nn_network_new (const NnNetSpec *spec, NnShape in, GError **error)
                    "Not enough memory for %zu weights", net->n_params);
       goto fail;
     }
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      net->layers[i].params = net->params + net->layers[i].offset;
+      net->layers[i].grads = net->grads + net->layers[i].offset;
+    }
+  net->table = nn_net_spec_param_table (spec, infos, &net->n_table);
   g_free (infos);
   return net;
 
@@ -124,9 +127,9 @@ free_buffers (NnNetwork *net)
 {
   for (int i = 0; i < net->n_layers; i++)
     {
-      if (net->layers[i].spec.kind != NN_LAYER_FLATTEN)
+      if (!(net->layers[i].ops->flags & NN_LAYER_VIEW))
         g_free (net->layers[i].out);
-      g_clear_pointer (&net->layers[i].mask, g_free);
+      g_clear_pointer (&net->layers[i].scratch, g_free);
       net->layers[i].out = NULL;
     }
   g_clear_pointer (&net->gbuf[0], g_free);
@@ -147,6 +150,7 @@ nn_network_free (NnNetwork *net)
   g_free (net->layers);
   g_free (net->params);
   g_free (net->grads);
+  g_free (net->table);
   nn_net_spec_free (net->spec);
   g_free (net);
 }
@@ -160,19 +164,20 @@ ensure_capacity (NnNetwork *net, int n)
   for (int i = 0; i < net->n_layers; i++)
     {
       Layer *l = &net->layers[i];
+      size_t scratch = l->ops->scratch ? l->ops->scratch (l) : 0;
 
-      /* Flatten is a view of its input: no buffer of its own. */
-      if (l->spec.kind == NN_LAYER_FLATTEN)
+      if (scratch > 0)
+        {
+          l->scratch = g_try_new (float, (size_t) n * scratch);
+          if (l->scratch == NULL)
+            return FALSE;
+        }
+      /* A view (flatten) is its input: no buffer of its own. */
+      if (l->ops->flags & NN_LAYER_VIEW)
         continue;
       l->out = g_try_new (float, (size_t) n * l->out_size);
       if (l->out == NULL)
         return FALSE;
-      if (l->spec.kind == NN_LAYER_DROPOUT)
-        {
-          l->mask = g_try_new (float, (size_t) n * l->out_size);
-          if (l->mask == NULL)
-            return FALSE;
-        }
     }
   net->gbuf[0] = g_try_new (float, (size_t) n * net->max_size);
   net->gbuf[1] = g_try_new (float, (size_t) n * net->max_size);
@@ -182,14 +187,15 @@ ensure_capacity (NnNetwork *net, int n)
   return TRUE;
 }
 
-/* The activation a dense layer feeds, skipping dropout, to pick He or Glorot. */
-static NnLayerKind
-next_activation (const NnNetwork *net, int i)
+/* Whether NN_INIT_AUTO picks He for layer @i: the next layer, looking
+ * past those that say so (dropout), asks for it (relu, leaky relu). */
+static gboolean
+he_follows (const NnNetwork *net, int i)
 {
   for (int j = i + 1; j < net->n_layers; j++)
-    if (net->layers[j].spec.kind != NN_LAYER_DROPOUT)
-      return net->layers[j].spec.kind;
-  return NN_LAYER_DENSE;
+    if (!(net->layers[j].ops->flags & NN_LAYER_SEE_PAST))
+      return (net->layers[j].ops->flags & NN_LAYER_HE_BEFORE) != 0;
+  return FALSE;
 }
 
 void
@@ -201,41 +207,13 @@ nn_network_init (NnNetwork *net, NnInit init, guint64 seed)
   for (int i = 0; i < net->n_layers; i++)
     {
       Layer *l = &net->layers[i];
-      size_t fan_in = l->in_size, fan_out = l->out_size;
-      size_t n_w = fan_in * fan_out;
-      float *w = net->params + l->offset;
       NnInit how = init;
 
-      if (l->spec.kind != NN_LAYER_DENSE)
+      if (l->ops->init == NULL)
         continue;
       if (how == NN_INIT_AUTO)
-        {
-          NnLayerKind next = next_activation (net, i);
-          how = (next == NN_LAYER_RELU || next == NN_LAYER_LEAKY_RELU) ? NN_INIT_HE : NN_INIT_GLOROT;
-        }
-      for (size_t k = 0; k < n_w; k++)
-        {
-          switch (how)
-            {
-            case NN_INIT_HE:
-              w[k] = nn_rng_normal (&rng) * sqrtf (2.0f / fan_in);
-              break;
-            case NN_INIT_GLOROT:
-              {
-                float a = sqrtf (6.0f / (fan_in + fan_out));
-                w[k] = nn_rng_range (&rng, -a, a);
-              }
-              break;
-            case NN_INIT_UNIFORM:
-              w[k] = nn_rng_range (&rng, -1.0f, 1.0f);
-              break;
-            case NN_INIT_NORMAL:
-            default:
-              w[k] = 0.01f * nn_rng_normal (&rng);
-              break;
-            }
-        }
-      memset (w + n_w, 0, sizeof (float) * fan_out);
+        how = he_follows (net, i) ? NN_INIT_HE : NN_INIT_GLOROT;
+      l->ops->init (l, how, &rng);
     }
 }
 
@@ -294,28 +272,21 @@ nn_network_get_grads (NnNetwork *net)
   return net->grads;
 }
 
-gboolean
-nn_network_layer_params (NnNetwork *net, int layer, float **weight, int weight_shape[2],
-                         float **bias, int *bias_len)
+const NnParamInfo *
+nn_network_get_param_table (const NnNetwork *net, int *n_params)
 {
-  Layer *l;
+  if (n_params)
+    *n_params = net->n_table;
+  return net->table;
+}
 
-  g_return_val_if_fail (layer >= 0 && layer < net->n_layers, FALSE);
-  l = &net->layers[layer];
-  if (l->spec.kind != NN_LAYER_DENSE)
-    return FALSE;
-  if (weight)
-    *weight = net->params + l->offset;
-  if (weight_shape)
-    {
-      weight_shape[0] = (int) l->out_size;
-      weight_shape[1] = (int) l->in_size;
-    }
-  if (bias)
-    *bias = net->params + l->offset + l->in_size * l->out_size;
-  if (bias_len)
-    *bias_len = (int) l->out_size;
-  return TRUE;
+const NnParamInfo *
+nn_network_find_param (const NnNetwork *net, int layer, const char *name)
+{
+  for (int k = 0; k < net->n_table; k++)
+    if (net->table[k].layer == layer && g_str_equal (net->table[k].name, name))
+      return &net->table[k];
+  return NULL;
 }
 
 /* x: n_x replicas of the input (1: one shared copy), already checked. */
@@ -327,54 +298,12 @@ forward (NnNetwork *net, const float *const *x, int n_x, int n, gboolean trainin
   for (int i = 0; i < net->n_layers; i++)
     {
       Layer *l = &net->layers[i];
-      size_t m = (size_t) n * l->out_size;
-      float *w = net->params + l->offset;
 
-      switch (l->spec.kind)
-        {
-        case NN_LAYER_DENSE:
-          if (i == 0)
-            nn_dense_forward_replicated (l->out, x, n_x, w, w + l->in_size * l->out_size, n,
-                                         (int) l->in_size, (int) l->out_size);
-          else
-            nn_dense_forward (l->out, in, w, w + l->in_size * l->out_size, n,
-                              (int) l->in_size, (int) l->out_size);
-          break;
-        case NN_LAYER_RELU:
-          nn_relu_forward (l->out, in, m);
-          break;
-        case NN_LAYER_LEAKY_RELU:
-          nn_leaky_relu_forward (l->out, in, l->spec.slope, m);
-          break;
-        case NN_LAYER_SIGMOID:
-          nn_sigmoid_forward (l->out, in, m);
-          break;
-        case NN_LAYER_TANH:
-          nn_tanh_forward (l->out, in, m);
-          break;
-        case NN_LAYER_SOFTMAX:
-          nn_softmax_forward (l->out, in, n, (int) l->out_size);
-          break;
-        case NN_LAYER_DROPOUT:
-          if (training && l->spec.rate > 0.0f && rng != NULL)
-            {
-              float keep = 1.0f - l->spec.rate, scale = 1.0f / keep;
-              for (size_t k = 0; k < m; k++)
-                l->mask[k] = nn_rng_uniform (rng) < keep ? scale : 0.0f;
-            }
-          else
-            {
-              for (size_t k = 0; k < m; k++)
-                l->mask[k] = 1.0f;
-            }
-          nn_dropout_apply (l->out, in, l->mask, m);
-          break;
-        case NN_LAYER_FLATTEN:
-          l->out = (float *) in;
-          break;
-        default:
-          g_assert_not_reached ();
-        }
+      /* Only the first layer reads the replicas of the input. */
+      if (i == 0)
+        l->ops->forward (l, x, n_x, n, training, rng);
+      else
+        l->ops->forward (l, &in, 1, n, training, rng);
       in = l->out;
     }
 
@@ -425,8 +354,8 @@ nn_network_forward_rows (NnNetwork *net, const NnDataset *ds, const guint32 *row
   /* Each core that takes part in the first layer's products fills its own
    * copy of the batch: the gather is repeated, in parallel, instead of
    * the batch crossing between cores (see nn-kernels.c). */
-  if (first->spec.kind == NN_LAYER_DENSE)
-    parts = nn_sgemm_parts (n, (int) first->out_size, (int) first->in_size);
+  if (first->ops->input_parts != NULL)
+    parts = first->ops->input_parts (first, n);
   for (int i = 0; i < parts; i++)
     {
       if (net->xrep[i] == NULL)
@@ -461,10 +390,7 @@ backward (NnNetwork *net, const float *dout, int n, gboolean skip_last, float *d
   for (int i = top; i >= 0; i--)
     {
       Layer *l = &net->layers[i];
-      const float *in = i > 0 ? net->layers[i - 1].out : net->x[0];
-      size_t m = (size_t) n * l->in_size;
-      float *w = net->params + l->offset;
-      float *dw = net->grads + l->offset;
+      const float *in = i > 0 ? net->layers[i - 1].out : NULL;
       float *din;
 
       /* The first layer's input gradient is only wanted when asked for. */
@@ -475,54 +401,10 @@ backward (NnNetwork *net, const float *dout, int n, gboolean skip_last, float *d
           din = net->gbuf[which];
           which ^= 1;
         }
-
-      switch (l->spec.kind)
-        {
-        case NN_LAYER_DENSE:
-          {
-            const float *const *ins = i > 0 ? &in : net->x;
-            int n_in = i > 0 ? 1 : net->n_x;
-
-            if (sgd)
-              nn_dense_backward_sgd_replicated (din, w, w + l->in_size * l->out_size, g, ins, n_in,
-                                                n, (int) l->in_size, (int) l->out_size,
-                                                sgd[0], sgd[1]);
-            else
-              nn_dense_backward_replicated (din, dw, dw + l->in_size * l->out_size, g, ins, n_in,
-                                            w, n, (int) l->in_size, (int) l->out_size);
-          }
-          break;
-        case NN_LAYER_RELU:
-          if (din)
-            nn_relu_backward (din, g, in, m);
-          break;
-        case NN_LAYER_LEAKY_RELU:
-          if (din)
-            nn_leaky_relu_backward (din, g, in, l->spec.slope, m);
-          break;
-        case NN_LAYER_SIGMOID:
-          if (din)
-            nn_sigmoid_backward (din, g, l->out, m);
-          break;
-        case NN_LAYER_TANH:
-          if (din)
-            nn_tanh_backward (din, g, l->out, m);
-          break;
-        case NN_LAYER_SOFTMAX:
-          if (din)
-            nn_softmax_backward (din, g, l->out, n, (int) l->out_size);
-          break;
-        case NN_LAYER_DROPOUT:
-          if (din)
-            nn_dropout_apply (din, g, l->mask, m);
-          break;
-        case NN_LAYER_FLATTEN:
-          if (din)
-            memcpy (din, g, sizeof (float) * m);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
+      if (i > 0)
+        l->ops->backward (l, din, g, &in, 1, n, sgd);
+      else
+        l->ops->backward (l, din, g, net->x, net->n_x, n, sgd);
       g = din;
     }
 }

@@ -1,8 +1,9 @@
 /* nn-network.h: a sequential network with its weights.
  *
  * All parameters live in one float block and all gradients in a second block
- * with the same layout, so an optimizer step is one loop over n_params. A
- * dense layer keeps W as (units, in) and b as (units), exactly PyTorch's
+ * with the same layout, so an optimizer step is one loop over n_params.
+ * Where each layer's tensors lie in it is the parameter table (NnParamInfo):
+ * a dense layer keeps W as (units, in) and b as (units), exactly PyTorch's
  * nn.Linear, so model files map one to one onto a state_dict.
  *
  * A network owns the activation buffers of its last forward pass; forward
@@ -16,15 +17,6 @@
 #include "nn-rng.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  NN_INIT_AUTO,     /* He before relu/leaky relu, Glorot otherwise */
-  NN_INIT_HE,       /* normal(0, sqrt(2/in)) */
-  NN_INIT_GLOROT,   /* uniform(+-sqrt(6/(in+out))) */
-  NN_INIT_UNIFORM,  /* uniform(-1, 1), as the classic notebooks */
-  NN_INIT_NORMAL,   /* normal(0, 0.01), as the classic notebooks */
-} NnInit;
 
 const char *nn_init_name      (NnInit init);
 gboolean    nn_init_from_name (const char *name, NnInit *init);
@@ -46,11 +38,11 @@ size_t            nn_network_get_n_params   (const NnNetwork *net);
 float            *nn_network_get_params     (NnNetwork *net);  /* (n_params) */
 float            *nn_network_get_grads      (NnNetwork *net);  /* (n_params), same layout */
 
-/* The weight and bias of layer @layer inside the parameter block, or FALSE
- * for layers without parameters. Dense: weight (units, in), bias (units). */
-gboolean          nn_network_layer_params   (NnNetwork *net, int layer,
-                                             float **weight, int weight_shape[2],
-                                             float **bias, int *bias_len);
+/* The parameter table: every layer's tensors in state_dict order, with
+ * their places in the parameter block (@n_params entries, may be NULL). */
+const NnParamInfo *nn_network_get_param_table (const NnNetwork *net, int *n_params);
+/* The tensor @name ("weight") of layer @layer, or NULL when it has none. */
+const NnParamInfo *nn_network_find_param    (const NnNetwork *net, int layer, const char *name);
 
 /* x (n, in_size) -> returns (n, out_size), owned by the network, valid until
  * the next call. With @training, dropout is active (drawing from @rng) and

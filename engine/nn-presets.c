@@ -66,7 +66,7 @@ nn_preset_build_spec (const NnPreset *preset, int n_outputs)
   NnNetSpec *spec = preset->hidden[0] ? nn_net_spec_parse (preset->hidden, NULL) : nn_net_spec_new ();
   NnLayerSpec out = nn_layer_spec_default (NN_LAYER_DENSE);
 
-  out.units = MAX (n_outputs, 1);
+  nn_layer_spec_set (&out, "units", MAX (n_outputs, 1));
   nn_net_spec_append (spec, &out);
   return spec;
 }

@@ -632,7 +632,8 @@ finish_epoch (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GErr
 int
 nn_trainer_get_threads (NnTrainer *t)
 {
-  const NnNetSpec *spec = nn_network_get_spec (t->net);
+  int n_table = 0;
+  const NnParamInfo *table = nn_network_get_param_table (t->net, &n_table);
   double biggest = 0.0;
 
   if (t->config.threads > 0)
@@ -644,10 +645,10 @@ nn_trainer_get_threads (NnTrainer *t)
    * one). MNIST MLP 784-128-64-10 on 2 cores, one thread against two: SGD
    * batch 64, 190k against 300k samples/s; batch 32, 181k against 226k;
    * Adam batch 64, 148k against 207-217k; batch 256, 189k against 259k. */
-  for (int i = 0; i < spec->n_layers; i++)
-    if (spec->layers[i].kind == NN_LAYER_DENSE)
+  for (int k = 0; k < n_table; k++)
+    if (table[k].role == NN_PARAM_TRAINABLE)
       biggest = MAX (biggest, (double) t->config.batch_size *
-                              nn_network_get_layer_info (t->net, i)->n_params);
+                              nn_network_get_layer_info (t->net, table[k].layer)->n_params);
   return biggest >= NN_SGEMM_SMALL ? (int) g_get_num_processors () : 1;
 }
 

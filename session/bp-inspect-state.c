@@ -130,32 +130,26 @@ sort_mistakes (BpInspectState *state)
   state->n_mistakes = n;
 }
 
+/* The first layer with parameters, when its weight is a matrix (units, in)
+ * over the image's pixels: one template per unit. */
 static void
 copy_first_dense_weights (BpInspectState *state, NnNetwork *net)
 {
-  const NnNetSpec *spec = nn_network_get_spec (net);
+  int n_table = 0;
+  const NnParamInfo *table = nn_network_get_param_table (net, &n_table);
+  const NnParamInfo *w;
 
-  if (!bp_dataset_is_image (state->data->train, NULL, NULL))
+  if (!bp_dataset_is_image (state->data->train, NULL, NULL) || n_table == 0)
     return;
-
-  for (int l = 0; l < spec->n_layers; l++)
-    {
-      float *w = NULL, *b = NULL;
-      int shape[2] = { 0, 0 }, blen = 0;
-      int units;
-
-      if (!nn_network_layer_params (net, l, &w, shape, &b, &blen))
-        continue;
-      /* Only a dense first layer has one template per unit. */
-      if (spec->layers[l].kind != NN_LAYER_DENSE || !w || shape[0] <= 0 || shape[1] <= 0)
-        return;
-      units = MIN (shape[0], BP_WEIGHTS_MAX_UNITS);
-      state->weights = g_memdup2 (w, sizeof (float) * (size_t) units * shape[1]);
-      state->weight_units = units;
-      state->weight_in = shape[1];
-      compute_weight_scales (state);
-      return;
-    }
+  w = nn_network_find_param (net, table[0].layer, "weight");
+  if (w == NULL || w->rank != 2 || w->shape[0] <= 0 || w->shape[1] <= 0
+      || (size_t) w->shape[1] != nn_network_get_in_size (net))
+    return;
+  state->weight_units = MIN (w->shape[0], BP_WEIGHTS_MAX_UNITS);
+  state->weight_in = w->shape[1];
+  state->weights = g_memdup2 (nn_network_get_params (net) + w->offset,
+                              sizeof (float) * (size_t) state->weight_units * w->shape[1]);
+  compute_weight_scales (state);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "nn-loss.h"
 #include "nn-network.h"
 #include "nn-optim.h"
+#include "test-params.h"
 
 #include <math.h>
 #include <string.h>
@@ -315,6 +316,81 @@ test_dropout_modes (void)
   nn_network_free (net);
 }
 
+/* What every kind's table must hold, checked for every registered kind:
+ * its name finds it, its defaults are valid and print and parse back to
+ * themselves, a value just outside each setting's range is refused, a
+ * required setting cannot be left out, and its tensors tile its part of
+ * the parameter block exactly (sizes, offsets, ranks, unique names). Fails
+ * for a kind whose table contradicts itself, which the per-kind tests
+ * elsewhere would each have to catch again. */
+static void
+test_layer_registry (void)
+{
+  for (int kind = 0; kind < NN_N_LAYER_KINDS; kind++)
+    {
+      const NnLayerOps *ops = nn_layer_ops ((NnLayerKind) kind);
+      NnLayerSpec spec = nn_layer_spec_default ((NnLayerKind) kind), parsed;
+      NnParamInfo params[NN_LAYER_MAX_TENSORS];
+      g_autofree char *text = NULL, *module = NULL;
+      NnLayerKind found;
+      NnLayerInfo info;
+      GError *error = NULL;
+      size_t offset = 0;
+      int n;
+
+      g_assert_nonnull (ops);
+      g_test_message ("%s", ops->name);
+      g_assert_true (ops->forward != NULL && ops->backward != NULL);
+      g_assert_true (nn_layer_kind_from_name (ops->name, &found));
+      g_assert_cmpint (found, ==, kind);
+      g_assert_true (ops->label[0] != '\0' && g_str_has_prefix (ops->torch, "nn."));
+      g_assert_cmpint (ops->n_args, <=, NN_LAYER_MAX_ARGS);
+
+      g_assert_true (nn_layer_spec_validate (&spec, &error));
+      g_assert_no_error (error);
+      text = nn_layer_spec_to_string (&spec);
+      g_assert_true (nn_layer_spec_parse (text, &parsed, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (&parsed, sizeof parsed, &spec, sizeof spec);
+      for (int a = 0; a < ops->n_args; a++)
+        {
+          const NnLayerArg *arg = &ops->args[a];
+          NnLayerSpec bad = spec;
+
+          g_assert_cmpfloat (nn_layer_spec_get (&spec, arg->name), ==, (float) arg->def);
+          bad.arg[a] = (float) (arg->min - 1);
+          g_assert_false (nn_layer_spec_validate (&bad, NULL));
+          bad.arg[a] = (float) (arg->max_open ? arg->max : arg->max + 1);
+          g_assert_false (nn_layer_spec_validate (&bad, NULL));
+          if (arg->required)
+            g_assert_false (nn_layer_spec_parse (ops->name, &parsed, NULL));
+        }
+
+      g_assert_true (nn_layer_infer (&spec, nn_shape_3d (2, 3, 3), &info, &error));
+      g_assert_no_error (error);
+      n = ops->params ? ops->params (&spec, info.in, info.out, params) : 0;
+      g_assert_cmpint (n, <=, NN_LAYER_MAX_TENSORS);
+      g_assert_cmpint (n > 0, ==, nn_layer_kind_has_params ((NnLayerKind) kind));
+      for (int k = 0; k < n; k++)
+        {
+          size_t size = 1;
+
+          g_assert_cmpint (params[k].rank, >=, 1);
+          g_assert_cmpint (params[k].rank, <=, NN_PARAM_MAX_RANK);
+          for (int d = 0; d < params[k].rank; d++)
+            size *= params[k].shape[d];
+          g_assert_cmpuint (params[k].size, ==, size);
+          g_assert_cmpuint (params[k].offset, ==, offset);
+          offset += size;
+          for (int j = 0; j < k; j++)
+            g_assert_cmpstr (params[j].name, !=, params[k].name);
+        }
+      g_assert_cmpuint (offset, ==, info.n_params);
+      module = nn_layer_torch_module (&spec, &info);
+      g_assert_true (g_str_has_prefix (module, ops->torch) && g_str_has_suffix (module, ")"));
+    }
+}
+
 static void
 test_spec_parse_and_print (void)
 {
@@ -326,8 +402,8 @@ test_spec_parse_and_print (void)
 
   g_assert_no_error (error);
   g_assert_cmpint (spec->n_layers, ==, 8);
-  g_assert_cmpint (spec->layers[0].units, ==, 128);
-  g_assert_cmpfloat_with_epsilon (spec->layers[2].slope, 0.2f, 1e-6);
+  g_assert_cmpint (nn_layer_spec_get (&spec->layers[0], "units"), ==, 128);
+  g_assert_cmpfloat_with_epsilon (nn_layer_spec_get (&spec->layers[2], "slope"), 0.2f, 1e-6);
   text = nn_net_spec_to_string (spec);
   g_assert_cmpstr (text, ==, "dense:128,relu,leaky_relu:0.2,dropout:0.25,flatten,softmax,tanh,sigmoid");
 }
@@ -612,7 +688,7 @@ test_saturated_softmax_still_learns (void)
   int shape[2];
 
   nn_network_init (net, NN_INIT_GLOROT, 2);
-  g_assert_true (nn_network_layer_params (net, 2, &w2, shape, &b2, NULL));
+  g_assert_true (test_layer_params (net, 2, &w2, shape, &b2, NULL));
   b2[0] = 60.0f;
   b2[1] = -60.0f;
   p = nn_network_forward (net, x, 1, TRUE, NULL);
@@ -650,6 +726,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/network/grad-check", test_grad_composed);
   g_test_add_func ("/engine/network/grad-check-errors", test_grad_check_values_and_errors);
   g_test_add_func ("/engine/network/grad-check-faults", test_grad_check_catches_faults);
+  g_test_add_func ("/engine/layers/registry", test_layer_registry);
   g_test_add_func ("/engine/spec/parse", test_spec_parse_and_print);
   g_test_add_func ("/engine/spec/errors", test_spec_errors);
   g_test_add_func ("/engine/spec/check", test_spec_check);

@@ -9,6 +9,7 @@
 #include "nn-model-file.h"
 #include "nn-project.h"
 #include "test-util.h"
+#include "test-params.h"
 
 #include <math.h>
 #include <string.h>
@@ -396,7 +397,7 @@ test_model_inside (void)
     g_assert_cmpint (t->shape[1], ==, 4);
     g_assert_true (nn_st_read_f32 (f, t, got, &error));
     memcpy (nn_network_get_params (n2), other->state->params, other->state->n_params * 4);
-    g_assert_true (nn_network_layer_params (n2, 0, &w, w_shape, NULL, NULL));
+    g_assert_true (test_layer_params (n2, 0, &w, w_shape, NULL, NULL));
     g_assert_cmpmem (got, t->count * 4, w, (gsize) w_shape[0] * w_shape[1] * 4);
     nn_network_free (n2);
   }

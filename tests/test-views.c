@@ -22,6 +22,7 @@
 #include "bp-plot.h"
 #include "bp-prediction-grid.h"
 #include "nn-types.h"
+#include "test-params.h"
 
 static GtkWidget *
 show_in_window (GtkWidget *child, int width, int height)
@@ -455,7 +456,7 @@ fixture_setup (Fixture *f, gconstpointer size)
 
   /* Logit k = 8 * marker pixel k: the network answers what the marker says. */
   net = nn_trainer_get_network (f->trainer);
-  g_assert_true (nn_network_layer_params (net, 1, &w, shape, &b, &blen));
+  g_assert_true (test_layer_params (net, 1, &w, shape, &b, &blen));
   g_assert_cmpint (shape[0], ==, 10);
   g_assert_cmpint (shape[1], ==, 784);
   memset (w, 0, sizeof (float) * 7840);

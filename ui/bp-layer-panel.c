@@ -17,6 +17,7 @@ struct _BpLayerPanel
   GtkWidget      parent_instance;
 
   /* Template widgets */
+  GMenu         *add_section;
   GtkLabel      *input_label;
   GtkListBox    *list_box;
   GtkMenuButton *preset_button;
@@ -109,8 +110,9 @@ bp_layer_panel_add_layer (BpLayerPanel *self, NnLayerKind kind)
     at = selected + 1;
   else
     at = MAX (0, self->spec->n_layers - 1);
-  if (kind == NN_LAYER_DENSE && self->n_outputs > 0 && self->spec->n_layers == 0)
-    layer.units = self->n_outputs;
+  /* The first layer of an empty network is its output layer. */
+  if (self->n_outputs > 0 && self->spec->n_layers == 0)
+    nn_layer_spec_set (&layer, "units", self->n_outputs);
 
   begin_edit (self, -1);
   nn_net_spec_insert (self->spec, at, &layer);
@@ -160,33 +162,18 @@ bp_layer_panel_move_selected (BpLayerPanel *self, int delta)
 void
 bp_layer_panel_set_value (BpLayerPanel *self, int index, double value)
 {
+  const NnLayerOps *ops;
   NnLayerSpec *layer;
 
   g_return_if_fail (BP_IS_LAYER_PANEL (self));
   g_return_if_fail (index >= 0 && index < self->spec->n_layers);
 
-  begin_edit (self, index);
   layer = &self->spec->layers[index];
-  switch (layer->kind)
-    {
-    case NN_LAYER_DENSE:
-      layer->units = (int) (value + 0.5);
-      break;
-    case NN_LAYER_DROPOUT:
-      layer->rate = (float) value;
-      break;
-    case NN_LAYER_LEAKY_RELU:
-      layer->slope = (float) value;
-      break;
-    case NN_LAYER_RELU:
-    case NN_LAYER_SIGMOID:
-    case NN_LAYER_TANH:
-    case NN_LAYER_SOFTMAX:
-    case NN_LAYER_FLATTEN:
-    case NN_N_LAYER_KINDS:
-    default:
-      break;
-    }
+  ops = nn_layer_ops (layer->kind);
+  if (ops->n_args == 0)
+    return;
+  begin_edit (self, index);
+  nn_layer_spec_set (layer, ops->args[0].name, value);
   end_edit (self);
 }
 
@@ -623,6 +610,7 @@ bp_layer_panel_class_init (BpLayerPanelClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/backprop/Backprop/bp-layer-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, add_section);
   gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, input_label);
   gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, list_box);
   gtk_widget_class_bind_template_child (widget_class, BpLayerPanel, preset_button);
@@ -648,6 +636,15 @@ bp_layer_panel_init (BpLayerPanel *self)
   self->merge_layer = -1;
   self->preset_menu = g_menu_new ();
   gtk_menu_button_set_menu_model (self->preset_button, G_MENU_MODEL (self->preset_menu));
+  /* The palette: every kind the engine has, in its registry's order. */
+  for (int i = 0; i < NN_N_LAYER_KINDS; i++)
+    {
+      const NnLayerOps *ops = nn_layer_ops ((NnLayerKind) i);
+      g_autoptr(GMenuItem) item = g_menu_item_new (ops->label, NULL);
+
+      g_menu_item_set_action_and_target (item, "panel.add", "s", ops->name);
+      g_menu_append_item (self->add_section, item);
+    }
   sync_rows (self);
 }
 

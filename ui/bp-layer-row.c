@@ -86,6 +86,7 @@ void
 bp_layer_row_set_layer (BpLayerRow *self, int index, const NnLayerSpec *layer)
 {
   GtkAdjustment *adj;
+  const NnLayerOps *ops = nn_layer_ops (layer->kind);
   const char *caption = "";  /* what the value is, for its tooltip and accessible name */
   g_autofree char *number = g_strdup_printf ("%d", index + 1);
   g_autofree char *name = NULL;
@@ -98,31 +99,15 @@ bp_layer_row_set_layer (BpLayerRow *self, int index, const NnLayerSpec *layer)
   gtk_label_set_label (self->index_label, number);
   gtk_label_set_label (self->kind_label, nn_layer_kind_label (layer->kind));
   adj = gtk_spin_button_get_adjustment (self->value_spin);
-  switch (layer->kind)
+  /* The kind's first setting, as its table describes it. */
+  if (ops->n_args > 0)
     {
-    case NN_LAYER_DENSE:
-      caption = "Units";
-      gtk_spin_button_set_digits (self->value_spin, 0);
-      gtk_adjustment_configure (adj, layer->units, 1, 4096, 1, 16, 0);
-      break;
-    case NN_LAYER_DROPOUT:
-      caption = "Dropout rate";
-      gtk_spin_button_set_digits (self->value_spin, 2);
-      gtk_adjustment_configure (adj, layer->rate, 0, 0.95, 0.05, 0.1, 0);
-      break;
-    case NN_LAYER_LEAKY_RELU:
-      caption = "Slope for negative inputs";
-      gtk_spin_button_set_digits (self->value_spin, 2);
-      gtk_adjustment_configure (adj, layer->slope, 0, 1, 0.01, 0.1, 0);
-      break;
-    case NN_LAYER_RELU:
-    case NN_LAYER_SIGMOID:
-    case NN_LAYER_TANH:
-    case NN_LAYER_SOFTMAX:
-    case NN_LAYER_FLATTEN:
-    case NN_N_LAYER_KINDS:
-    default:
-      break;
+      const NnLayerArg *arg = &ops->args[0];
+
+      caption = arg->label;
+      gtk_spin_button_set_digits (self->value_spin, arg->digits);
+      gtk_adjustment_configure (adj, layer->arg[0], arg->min, arg->ui_max, arg->step, arg->page,
+                                0);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->value_spin), caption[0] != '\0');
   /* No caption beside the spin button: it would take the width the shape
