@@ -155,11 +155,90 @@ test_network_field_undo (void)
   ui_test_close (window, 5);
 }
 
+static GtkWidget *
+find_menu_button (GtkWidget *root, const char *tooltip)
+{
+  if (GTK_IS_MENU_BUTTON (root) && g_strcmp0 (gtk_widget_get_tooltip_text (root), tooltip) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_menu_button (c, tooltip);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The palette lists every kind of the engine's registry, in its order,
+ * and a layer of each kind added from it gets the kind's defaults and a
+ * row whose number field is the kind's first setting (none for a kind
+ * without settings). Fails when the palette or the rows are written per
+ * kind again and a kind is missed. */
+static void
+test_network_palette (void)
+{
+  BpWindow *window = ui_test_window ("xor");
+  BpLayerPanel *panel = bp_window_get_panel (window);
+  GtkWidget *add = find_menu_button (GTK_WIDGET (panel), "Add Layer");
+  GMenuModel *menu, *section;
+
+  g_assert_nonnull (add);
+  menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (add));
+  section = g_menu_model_get_item_link (menu, 0, G_MENU_LINK_SECTION);
+  g_assert_nonnull (section);
+  g_assert_cmpint (g_menu_model_get_n_items (section), ==, NN_N_LAYER_KINDS);
+  for (int kind = 0; kind < NN_N_LAYER_KINDS; kind++)
+    {
+      const NnLayerOps *ops = nn_layer_ops ((NnLayerKind) kind);
+      NnLayerSpec want = nn_layer_spec_default ((NnLayerKind) kind);
+      g_autofree char *label = NULL, *target = NULL;
+      const NnNetSpec *spec;
+      GtkWidget *row, *spin;
+      int at;
+
+      g_assert_true (g_menu_model_get_item_attribute (section, kind, G_MENU_ATTRIBUTE_LABEL, "s",
+                                                      &label));
+      g_assert_true (g_menu_model_get_item_attribute (section, kind, G_MENU_ATTRIBUTE_TARGET, "s",
+                                                      &target));
+      g_assert_cmpstr (label, ==, ops->label);
+      g_assert_cmpstr (target, ==, ops->name);
+
+      bp_layer_panel_select (panel, 0);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "panel.add", "s", target));
+      ui_test_iterate (20);
+      spec = bp_layer_panel_get_spec (panel);
+      at = 1;
+      g_assert_cmpint (spec->layers[at].kind, ==, kind);
+      g_assert_cmpmem (&spec->layers[at], sizeof want, &want, sizeof want);
+
+      row = ui_test_find_type (GTK_WIDGET (panel), BP_TYPE_LAYER_ROW);
+      g_assert_nonnull (row);
+      for (int i = 0; i < at; i++)
+        row = gtk_widget_get_next_sibling (row);
+      g_assert_true (BP_IS_LAYER_ROW (row));
+      g_assert_cmpint (bp_layer_row_get_kind (BP_LAYER_ROW (row)), ==, kind);
+      spin = ui_test_find_type (row, GTK_TYPE_SPIN_BUTTON);
+      g_assert_nonnull (spin);
+      g_assert_cmpint (gtk_widget_get_visible (spin), ==, ops->n_args > 0);
+      if (ops->n_args > 0)
+        {
+          GtkAdjustment *adj = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (spin));
+          g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adj), ops->args[0].def, 1e-6);
+          g_assert_cmpfloat (gtk_adjustment_get_lower (adj), ==, ops->args[0].min);
+          g_assert_cmpstr (gtk_widget_get_tooltip_text (spin), ==, ops->args[0].label);
+        }
+      bp_layer_panel_remove_layer (panel, at);
+    }
+  assert_spec (window, "dense:8,tanh,dense:2");
+  ui_test_close (window, 5);
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/network/edit-undo", test_network_edit_undo);
   g_test_add_func ("/ui/network/field-undo", test_network_field_undo);
+  g_test_add_func ("/ui/network/palette", test_network_palette);
   return g_test_run ();
 }
