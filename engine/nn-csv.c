@@ -39,8 +39,8 @@ excerpt (const char *s)
   return g_strdup_printf ("%.*s…", (int) (end - s), s);
 }
 
-/* Sets @error to "PATH, line L, column C (‘NAME’): PROBLEM", where PROBLEM
- * is @problem after ‘@field’ when @field is given, with both quoted cut short. */
+/* Sets @error to "PATH, line L, column C (“NAME”): PROBLEM", where PROBLEM
+ * is @problem after “@field” when @field is given, with both quoted cut short. */
 static void
 field_error (GError **error, const char *path, int line_no, GPtrArray *header, int c,
              const char *field, const char *problem)
@@ -49,10 +49,10 @@ field_error (GError **error, const char *path, int line_no, GPtrArray *header, i
   char *value = field ? excerpt (field) : NULL;
 
   if (value)
-    g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, "%s, line %d, column %d (‘%s’): ‘%s’ %s",
+    g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, "%s, line %d, column %d (“%s”): “%s” %s",
                  path, line_no, c + 1, name, value, problem);
   else
-    g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, "%s, line %d, column %d (‘%s’): %s",
+    g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT, "%s, line %d, column %d (“%s”): %s",
                  path, line_no, c + 1, name, problem);
   g_free (value);
   g_free (name);
@@ -436,7 +436,7 @@ _nn_csv_load (NnData *data, const char *path, const NnDataOptions *opts, GError 
                 {
                   char *name = excerpt (g_ptr_array_index (header, label_col));
                   g_set_error (error, NN_ERROR, NN_ERROR_CORRUPT,
-                               "%s: the label column (‘%s’) has more than %d different values, "
+                               "%s: the label column (“%s”) has more than %d different values, "
                                "too many to be classes.", path, name, NN_DATA_MAX_CLASSES);
                   g_free (name);
                   /* Frees the names copied so far (the free function's job). */

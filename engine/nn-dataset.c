@@ -308,7 +308,7 @@ nn_data_load (const char *name, const NnDataOptions *opts, GError **error)
     {
       g_autofree char *known = g_strjoinv (", ", (char **) builtin_names);
       g_set_error (error, NN_ERROR, NN_ERROR_NOT_FOUND,
-                   "There is no dataset named ‘%s’; the datasets are %s and csv:PATH.",
+                   "There is no dataset named “%s”; the datasets are %s and csv:PATH.",
                    name, known);
     }
   if (!ok)

@@ -142,7 +142,7 @@ nn_layer_spec_validate (const NnLayerSpec *spec, GError **error)
 
   if (ops == NULL)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Unknown layer kind %d",
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Unknown layer kind %d.",
                    (int) spec->kind);
       return FALSE;
     }
@@ -158,11 +158,11 @@ nn_layer_spec_validate (const NnLayerSpec *spec, GError **error)
       v = format_arg (arg, spec->arg[a]);
       if (arg->integer)
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "A %s layer needs between %s and %s %s, not %s", noun (ops), lo, hi,
+                     "A %s layer needs between %s and %s %s, not %s.", noun (ops), lo, hi,
                      arg->name, v);
       else
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "A %s %s must be at least %s and %s %s, not %s", noun (ops), arg->name, lo,
+                     "A %s %s must be at least %s and %s %s, not %s.", noun (ops), arg->name, lo,
                      arg->max_open ? "below" : "at most", hi, v);
       return FALSE;
     }
@@ -205,7 +205,7 @@ parse_arg (const NnLayerOps *ops, const NnLayerArg *arg, const char *typed, cons
         {
           g_autofree char *lo = format_arg (arg, arg->min), *hi = format_arg (arg, arg->max);
           g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "“%s:%s” needs a whole number of %s between %s and %s", typed, text,
+                       "“%s:%s” needs a whole number of %s between %s and %s.", typed, text,
                        arg->name, lo, hi);
           return FALSE;
         }
@@ -217,7 +217,7 @@ parse_arg (const NnLayerOps *ops, const NnLayerArg *arg, const char *typed, cons
       if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (v))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "“%s:%s” needs a number after the colon", typed, text);
+                       "“%s:%s” needs a number after the colon.", typed, text);
           return FALSE;
         }
       *value = (float) v;
@@ -240,7 +240,7 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
     {
       g_autofree char *known = known_layers ();
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Unknown layer “%s”; known layers are %s", parts[0] ? parts[0] : "", known);
+                   "Unknown layer “%s”; known layers are %s.", parts[0] ? parts[0] : "", known);
       return FALSE;
     }
   ops = ops_of (kind);
@@ -252,10 +252,10 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
       g_autofree char *rest = g_strjoinv (":", parts + 1 + ops->n_args);
       if (ops->n_args == 0)
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "The layer “%s” takes no setting, but got “%s”", parts[0], rest);
+                     "The layer “%s” takes no setting, but got “%s”.", parts[0], rest);
       else
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "The layer “%s” takes %d setting%s, but got “%s” too", parts[0],
+                     "The layer “%s” takes %d setting%s, but got “%s” too.", parts[0],
                      ops->n_args, ops->n_args == 1 ? "" : "s", rest);
       return FALSE;
     }
@@ -268,7 +268,7 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
       {
         g_autofree char *ex = format_arg (&ops->args[a], ops->args[a].example);
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "A %s layer needs its %s, e.g. “%s:%s”", noun (ops), ops->args[a].what,
+                     "A %s layer needs its %s, e.g. “%s:%s”.", noun (ops), ops->args[a].what,
                      ops->name, ex);
         return FALSE;
       }
@@ -308,7 +308,7 @@ nn_layer_infer (const NnLayerSpec *spec, NnShape in, NnLayerInfo *info, GError *
   ops = ops_of (spec->kind);
   if (nn_shape_size (in) == 0)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "%s gets an empty input", ops->label);
+      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "%s gets an empty input.", ops->label);
       return FALSE;
     }
 
@@ -399,7 +399,7 @@ nn_net_spec_parse (const char *text, GError **error)
   if (text == NULL || *text == '\0')
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "The network is empty; give layers such as “dense:128,relu,dense:10”");
+                   "The network is empty; give layers such as “dense:128,relu,dense:10”.");
       return NULL;
     }
   parts = g_strsplit (text, ",", -1);
@@ -508,7 +508,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
   if (spec == NULL || spec->n_layers == 0)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                   "The network has no layers; add at least one Dense layer");
+                   "The network has no layers; add at least one Dense layer.");
       return FALSE;
     }
 
@@ -531,7 +531,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
         {
           *bad_layer = i;
           g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                       "The network has more than %zu million weights, too many to train",
+                       "The network has more than %zu million weights, too many to train.",
                        NN_MAX_PARAMS / 1000000);
           return FALSE;
         }
@@ -545,7 +545,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
     {
       *bad_layer = -1;
       g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                   "The network has nothing to learn; add a Dense layer");
+                   "The network has nothing to learn; add a Dense layer.");
       return FALSE;
     }
 
@@ -554,7 +554,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
       *bad_layer = spec->n_layers - 1;
       g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
                    "The network ends with %zu outputs but the data needs %d; "
-                   "end with a Dense layer of %d units",
+                   "end with a Dense layer of %d units.",
                    nn_shape_size (shape), n_outputs, n_outputs);
       return FALSE;
     }

@@ -104,7 +104,7 @@ nn_network_new (const NnNetSpec *spec, NnShape in, GError **error)
   if (net->params == NULL || net->grads == NULL)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY,
-                   "Not enough memory for %zu weights", net->n_params);
+                   "Not enough memory for %zu weights.", net->n_params);
       goto fail;
     }
   for (int i = 0; i < net->n_layers; i++)

@@ -63,33 +63,33 @@ check_config (const NnOptimConfig *c, GError **error)
 {
   if (c->kind >= NN_N_OPTIMS)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Unknown optimizer");
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "Unknown optimizer.");
       return FALSE;
     }
   if (!isfinite (c->lr) || c->lr <= 0.0f || c->lr > 1e3f)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "The learning rate must be a positive number up to 1000, not %g",
+                   "The learning rate must be a positive number up to 1000, not %g.",
                    (double) c->lr);
       return FALSE;
     }
   if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Momentum must be at least 0 and below 1, not %g", (double) c->momentum);
+                   "Momentum must be at least 0 and below 1, not %g.", (double) c->momentum);
       return FALSE;
     }
   if (!(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 && c->beta2 < 1.0
         && c->eps > 0.0f))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Adam's betas must be in [0, 1) and its epsilon positive");
+                   "Adam's betas must be in [0, 1) and its epsilon positive.");
       return FALSE;
     }
   if (!(c->weight_decay >= 0.0f && isfinite (c->weight_decay)))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Weight decay must be zero or positive, not %g", (double) c->weight_decay);
+                   "Weight decay must be zero or positive, not %g.", (double) c->weight_decay);
       return FALSE;
     }
   return TRUE;
@@ -113,7 +113,7 @@ nn_optimizer_new (const NnOptimConfig *config, size_t n_params, GError **error)
       || (config->kind == NN_OPTIM_ADAM && opt->v == NULL))
     {
       nn_optimizer_free (opt);
-      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for the optimizer");
+      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for the optimizer.");
       return NULL;
     }
   return opt;

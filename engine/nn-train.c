@@ -166,20 +166,20 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
     {
       g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
                    "The network takes %zu inputs and gives %d outputs, but the data has %zu "
-                   "inputs and %d outputs", in_size, dim, nn_dataset_size (ds),
+                   "inputs and %d outputs.", in_size, dim, nn_dataset_size (ds),
                    nn_dataset_n_outputs (ds));
       return NULL;
     }
   if (n <= 0)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "There are no samples to evaluate");
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT, "There are no samples to evaluate.");
       return NULL;
     }
   /* As nn_trainer_new(): these losses read labels, which regression rows lack. */
   if (!classification && (loss == NN_LOSS_CROSS_ENTROPY || loss == NN_LOSS_BCE))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "%s needs classes, but the data has regression targets; use mse or mae",
+                   "%s needs classes, but the data has regression targets; use mse or mae.",
                    nn_loss_label (loss));
       return NULL;
     }
@@ -201,7 +201,7 @@ nn_evaluate (NnNetwork *net, NnLossKind loss, const NnDataset *ds,
       y = nn_network_forward (net, x, count, FALSE, NULL);
       if (y == NULL)
         {
-          g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory to evaluate");
+          g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory to evaluate.");
           nn_eval_result_unref (r);
           return NULL;
         }
@@ -260,31 +260,31 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
   if (config->batch_size < 1 || config->batch_size > 65536)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "The batch size must be between 1 and 65536, not %d", config->batch_size);
+                   "The batch size must be between 1 and 65536, not %d.", config->batch_size);
       return NULL;
     }
   if (config->epochs < 0 || config->epochs > 1000000)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "The number of epochs must be between 0 and 1000000, not %d", config->epochs);
+                   "The number of epochs must be between 0 and 1000000, not %d.", config->epochs);
       return NULL;
     }
   if (data->n_train < 1)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "There are no training samples left after the validation split");
+                   "There are no training samples left after the validation split.");
       return NULL;
     }
   if (classification && config->loss == NN_LOSS_CROSS_ENTROPY && n_outputs < 2)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "Cross-entropy needs at least two classes");
+                   "Cross-entropy needs at least two classes.");
       return NULL;
     }
   if (!classification && (config->loss == NN_LOSS_CROSS_ENTROPY || config->loss == NN_LOSS_BCE))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                   "%s needs classes, but “%s” is a regression dataset; use mse or mae",
+                   "%s needs classes, but “%s” is a regression dataset; use mse or mae.",
                    nn_loss_label (config->loss), data->name);
       return NULL;
     }
@@ -532,7 +532,7 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
   y = nn_network_forward_rows (t->net, ds, t->order + start, n, TRUE, &t->dropout_rng);
   if (y == NULL)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch of %d",
+      g_set_error (error, NN_ERROR, NN_ERROR_NO_MEMORY, "Not enough memory for a batch of %d.",
                    n);
       return FALSE;
     }
@@ -543,7 +543,7 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_DIVERGED,
                    "Training diverged: the loss became %s at epoch %d, batch %d; "
-                   "try a smaller learning rate", isnan (loss) ? "NaN" : "infinite",
+                   "try a smaller learning rate.", isnan (loss) ? "NaN" : "infinite",
                    t->epoch + 1, t->batch + 1);
       return FALSE;
     }
@@ -677,7 +677,7 @@ nn_trainer_run (NnTrainer *t, const NnTrainCallbacks *cb, gpointer user_data, GE
 
       if (!wait_if_paused (t, cb, user_data))
         {
-          g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was stopped");
+          g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was stopped.");
           return FALSE;
         }
 

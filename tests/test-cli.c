@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "test-util.h"
+
 static char *tmpdir;
 
 typedef struct
@@ -69,6 +71,7 @@ assert_clear_failure (Run *r, const char *needle)
   n = g_strv_length (lines);
   g_assert_cmpuint (n, >=, 1);
   g_assert_true (g_str_has_prefix (lines[n - 1], "backprop-cli: "));
+  test_assert_sentence (lines[n - 1]);
   if (needle && !strstr (lines[n - 1], needle))
     g_error ("expected “%s” in “%s”", needle, lines[n - 1]);
 }
@@ -324,7 +327,7 @@ test_bad_inputs (void)
     /* An unknown dataset is the problem to report, not the missing --net. */
     g_auto(Run) r;
     run_cli (&r, "train", "--dataset", "nope", NULL);
-    assert_clear_failure (&r, "no dataset named ‘nope’");
+    assert_clear_failure (&r, "no dataset named “nope”");
   }
   {
     g_auto(Run) r;

@@ -945,19 +945,19 @@ static const BadCsv bad_csv[] = {
   { "one-row", "a,label\n1,0\n", "only one data row" },
   { "one-column", "label\n1\n2\n", "line 1" },
   { "ragged", "a,b,label\n1,2,0\n3,0\n4,5,1\n", "line 3 has 2 fields" },
-  { "non-numeric", "a,b,label\n1,2,0\n3,4,1\n\n5,x7,1\n", "line 5, column 2 (‘b’): ‘x7’ is not" },
-  { "missing", "a,b,label\n1,2,0\n,4,1\n", "line 3, column 1 (‘a’): the value is missing" },
+  { "non-numeric", "a,b,label\n1,2,0\n3,4,1\n\n5,x7,1\n", "line 5, column 2 (“b”): “x7” is not" },
+  { "missing", "a,b,label\n1,2,0\n,4,1\n", "line 3, column 1 (“a”): the value is missing" },
   { "no-label", "a,b,label\n1,2,0\n3,4,\n", "line 3, column 3" },
   { "quote", "a,b,label\n1,\"2,0\n", "line 2: a quoted field" },
-  { "huge-feature", "a,b,label\n1,2,0\n1e39,4,1\n", "line 3, column 1 (‘a’): ‘1e39’ is too large" },
-  { "huge-target", "a,b,y\n1,2,0.5\n3,4,-1e300\n", "line 3, column 3 (‘y’): ‘-1e300’ is too large" },
+  { "huge-feature", "a,b,label\n1,2,0\n1e39,4,1\n", "line 3, column 1 (“a”): “1e39” is too large" },
+  { "huge-target", "a,b,y\n1,2,0.5\n3,4,-1e300\n", "line 3, column 3 (“y”): “-1e300” is too large" },
   /* Only decimal numbers: strtod's hex floats and words are not CSV numbers. */
-  { "hex-feature", "a,b,label\n1,2,0\n0x10,4,1\n", "line 3, column 1 (‘a’): ‘0x10’ is not a number" },
-  { "inf-feature", "a,b,label\n1,2,0\n3,inf,1\n", "line 3, column 2 (‘b’): ‘inf’ is not a number" },
-  { "nan-feature", "a,b,label\n1,2,0\nnan,4,1\n", "‘nan’ is not a number" },
-  { "dot-feature", "a,b,label\n1,2,0\n.,4,1\n", "‘.’ is not a number" },
-  { "exponent-only", "a,b,label\n1,2,0\n1e,4,1\n", "‘1e’ is not a number" },
-  { "overflow", "a,b,label\n1,2,0\n1e999,4,1\n", "‘1e999’ is too large" },
+  { "hex-feature", "a,b,label\n1,2,0\n0x10,4,1\n", "line 3, column 1 (“a”): “0x10” is not a number" },
+  { "inf-feature", "a,b,label\n1,2,0\n3,inf,1\n", "line 3, column 2 (“b”): “inf” is not a number" },
+  { "nan-feature", "a,b,label\n1,2,0\nnan,4,1\n", "“nan” is not a number" },
+  { "dot-feature", "a,b,label\n1,2,0\n.,4,1\n", "“.” is not a number" },
+  { "exponent-only", "a,b,label\n1,2,0\n1e,4,1\n", "“1e” is not a number" },
+  { "overflow", "a,b,label\n1,2,0\n1e999,4,1\n", "“1e999” is too large" },
   /* Not UTF-8 (here Latin-1 "é"): refused at load, naming the line, not
    * after training when the class names are saved. */
   { "latin1-label", "a,b,label\n1,2,chat\n3,4,caf\xe9\n5,6,chat\n", "line 3 is not UTF-8" },
@@ -1012,8 +1012,8 @@ test_csv_long_field (void)
   g_string_append (text, ",1\n");
   path = write_csv ("long-field.csv", text->str);
   g_assert_null (load_csv (path, FALSE, &error));
-  assert_error_names (error, NN_ERROR_CORRUPT, "line 3, column 2 (‘b’): ‘x123456789");
-  g_assert_nonnull (strstr (error->message, "…’ is not a number."));
+  assert_error_names (error, NN_ERROR_CORRUPT, "line 3, column 2 (“b”): “x123456789");
+  g_assert_nonnull (strstr (error->message, "…” is not a number."));
   g_assert_cmpuint (strlen (error->message), <, strlen (path) + 120);
   g_clear_error (&error);
   g_free (path);
@@ -1027,7 +1027,7 @@ test_csv_long_field (void)
   g_assert_null (load_csv (path, FALSE, &error));
   assert_error_names (error, NN_ERROR_CORRUPT, "the value is missing.");
   g_assert_true (g_utf8_validate (error->message, -1, NULL));
-  g_assert_nonnull (strstr (error->message, "éé…’"));
+  g_assert_nonnull (strstr (error->message, "éé…”"));
   g_assert_cmpuint (strlen (error->message), <, strlen (path) + 160);
   g_clear_error (&error);
   g_free (path);

@@ -6,6 +6,7 @@
 #include "nn-loss.h"
 #include "nn-network.h"
 #include "nn-optim.h"
+#include "test-util.h"
 #include "test-params.h"
 
 #include <math.h>
@@ -421,6 +422,7 @@ test_spec_errors (void)
       g_assert_null (spec);
       g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
       g_assert_cmpuint (strlen (error->message), >, 10);
+      test_assert_sentence (error->message);
     }
 }
 
@@ -448,14 +450,17 @@ test_spec_check (void)
   g_assert_cmpint (bad, ==, 2);
   g_assert_cmpint (fit, ==, 3);  /* every layer fits; the network's end does not */
   g_assert_nonnull (strstr (error->message, "7 outputs"));
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   g_assert_false (nn_net_spec_check (empty, nn_shape_1d (2), 2, NULL, NULL, &bad, &error));
   g_assert_cmpint (bad, ==, -1);
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   g_assert_false (nn_net_spec_check (no_params, nn_shape_1d (2), 2, NULL, &fit, &bad, &error));
   g_assert_cmpint (fit, ==, 1);
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   g_assert_false (nn_net_spec_check (huge, nn_shape_1d (784), 0, NULL, &fit, &bad, &error));

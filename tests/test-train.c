@@ -3,6 +3,7 @@
  * and to 98 % with the wide preset. */
 #include "nn-presets.h"
 #include "nn-train.h"
+#include "test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -319,6 +320,7 @@ test_controls (void)
   g_thread_join (thread);
   g_assert_false (w.ok);
   g_assert_error (w.error, NN_ERROR, NN_ERROR_CANCELLED);
+  test_assert_sentence (w.error->message);
   g_clear_error (&w.error);
 
   /* The run can go on from where it stopped. */
@@ -410,6 +412,7 @@ test_divergence (void)
   g_assert_error (error, NN_ERROR, NN_ERROR_DIVERGED);
   g_assert_nonnull (strstr (error->message, "epoch"));
   g_assert_nonnull (strstr (error->message, "batch"));
+  test_assert_sentence (error->message);
   nn_trainer_free (t);
 }
 
@@ -429,26 +432,31 @@ test_misfits (void)
   g_assert_null (nn_trainer_new (three, xor, &config, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
   g_assert_nonnull (strstr (error->message, "Layer 3"));
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   g_assert_null (nn_trainer_new (empty, xor, &config, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_SHAPE);
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   /* Cross-entropy on a regression set. */
   g_assert_null (nn_trainer_new (one, reg, &config, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   config.batch_size = 0;
   g_assert_null (nn_trainer_new (two, xor, &config, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 
   nn_train_config_init (&config);
   config.optim.lr = -0.1f;
   g_assert_null (nn_trainer_new (two, xor, &config, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  test_assert_sentence (error->message);
   g_clear_error (&error);
 }
 

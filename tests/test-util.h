@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -92,4 +93,17 @@ test_write_file (const char *path, const void *data, gsize len)
   g_assert_true (g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_NONE,
                                            0644, &error));
   g_assert_no_error (error);
+}
+
+/* The house rule for messages (tests/README.md): sentences ending with one
+ * period, quoting with “…”. Fails the test otherwise. */
+static inline void
+test_assert_sentence (const char *message)
+{
+  gsize len = message != NULL ? strlen (message) : 0;
+
+  if (len < 2 || message[len - 1] != '.' || message[len - 2] == '.'
+      || strstr (message, "‘") != NULL)
+    g_error ("“%s” is not a sentence ending with one period, quoting with “…”.",
+             message != NULL ? message : "(null)");
 }

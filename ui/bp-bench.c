@@ -121,7 +121,7 @@ poll_cb (gpointer user_data)
       /* A failed load leaves the previous dataset (XOR) in place. */
       if (data == NULL || !g_str_equal (data->name, "mnist"))
         {
-          g_printerr ("backprop: the benchmark needs MNIST; set BACKPROP_DATA_DIR or choose "
+          g_printerr ("backprop: The benchmark needs MNIST; set BACKPROP_DATA_DIR or choose "
                       "the dataset folder in the app.\n");
           g_application_quit (b->app);
           bench_free (b);
@@ -195,8 +195,8 @@ handle_local_options_cb (GApplication *app, GVariantDict *options)
       if (!g_strv_contains ((const char *const[]) { "predictions", "mistakes", "confusion",
                                                     "boundary", "weights", NULL }, view))
         {
-          g_printerr ("backprop: --bench-inspect takes predictions, mistakes, confusion, "
-                      "boundary or weights, not “%s”.\n", view);
+          g_printerr ("backprop: The option --bench-inspect takes predictions, mistakes, "
+                      "confusion, boundary or weights, not “%s”.\n", view);
           return 1;
         }
       g_object_set_data_full (G_OBJECT (app), "bp-bench-inspect", g_strdup (view), g_free);

@@ -382,7 +382,7 @@ sync_rows (BpLayerPanel *self)
     {
       valid = FALSE;
       g_set_error_literal (&error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                           "The dataset is not loaded yet");
+                           "The dataset is not loaded yet.");
     }
 
   for (int i = 0; i < spec->n_layers; i++)

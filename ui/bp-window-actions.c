@@ -144,7 +144,7 @@ _bp_window_update_actions (BpWindow *self)
     why = "Loading the dataset…";
   else if (!loaded)
     why = why_owned = g_strdup_printf ("The dataset is not loaded: %s",
-                                       self->load_error ? self->load_error : "choose one");
+                                       self->load_error ? self->load_error : "choose one.");
   else if (!valid)
     why = why_owned = g_strdup_printf ("The network does not fit the data: %s",
                                        bp_layer_panel_get_problem (self->panel));

@@ -66,7 +66,7 @@ export_curves (BpWindow *self, const char *path, char **second, GError **error)
   if (dot == NULL || (slash && dot < slash))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
-                   "Give the file a name ending in .png, .svg, .pdf or .csv");
+                   "Give the file a name ending in .png, .svg, .pdf or .csv.");
       return FALSE;
     }
   if (g_ascii_strcasecmp (dot, ".png") == 0)
@@ -80,7 +80,7 @@ export_curves (BpWindow *self, const char *path, char **second, GError **error)
   else
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
-                   "Curves can be saved as .png, .svg, .pdf or .csv, not as %s", dot);
+                   "Curves can be saved as .png, .svg, .pdf or .csv, not as %s.", dot);
       return FALSE;
     }
   stem = g_strndup (path, dot - path);

@@ -244,7 +244,7 @@ run_ended (BpWindow *self, const BpRunUpdate *u)
       self->run_stale = TRUE;
       dialog = adw_message_dialog_new (GTK_WINDOW (self), "Training Diverged", NULL);
       adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                      "%s. The network and the curves so far are kept; Train "
+                                      "%s The network and the curves so far are kept; Train "
                                       "starts over with new weights.", u->error->message);
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
       gtk_window_present (GTK_WINDOW (dialog));

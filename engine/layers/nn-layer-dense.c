@@ -28,7 +28,7 @@ dense_infer (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error)
   if (in_size > NN_MAX_PARAMS / ((size_t) n + 1))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                   "Dense %d on %zu inputs would need %zu million weights, too many to train",
+                   "Dense %d on %zu inputs would need %zu million weights, too many to train.",
                    n, in_size, in_size * n / 1000000);
       return FALSE;
     }
