@@ -68,6 +68,7 @@ struct _BpWindow
   GtkSpinButton        *seed_spin;
   GtkLabel             *state_label;
   AdwViewSwitcherTitle *switcher_title;
+  AdwWindowTitle       *project_title;
   GtkLabel             *time_label;
   AdwToastOverlay      *toast_overlay;
   GtkButton            *train_button;

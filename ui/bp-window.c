@@ -916,6 +916,7 @@ bp_window_class_init (BpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpWindow, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, state_label);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, BpWindow, project_title);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, time_label);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BpWindow, train_button);
@@ -995,13 +996,55 @@ bind_document (BpWindow *self)
 static void
 update_title (BpWindow *self)
 {
-  g_autofree char *name = bp_project_dup_title (self->project);
-  gboolean modified = bp_project_get_modified (self->project);
-  g_autofree char *title = g_strdup_printf ("%s%s", modified ? "• " : "", name);
-  g_autofree char *window_title = g_strdup_printf ("%s — Backprop", title);
+  g_autofree char *name = NULL, *title = NULL, *window_title = NULL, *where = NULL;
+  g_autoptr(GFile) folder = NULL;
+  GFile *file;
 
-  adw_view_switcher_title_set_title (self->switcher_title, title);
+  if (self->project == NULL)
+    return;
+  name = bp_project_dup_title (self->project);
+  title = g_strdup_printf ("%s%s", bp_project_get_modified (self->project) ? "• " : "", name);
+  window_title = g_strdup_printf ("%s — Backprop", title);
+  file = bp_project_get_file (self->project);
+  folder = file ? g_file_get_parent (file) : NULL;
+
+  /* The folder under the name, as GNOME Text Editor shows it: home as "~". */
+  if (folder && g_file_is_native (folder))
+    {
+      g_autofree char *path = g_file_get_path (folder);
+      const char *home = g_get_home_dir ();
+      size_t n = strlen (home);
+
+      if (strncmp (path, home, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+        where = g_strconcat ("~", path + n, NULL);
+      else
+        where = g_steal_pointer (&path);
+    }
+  else if (folder)
+    where = g_file_get_uri (folder);
+  adw_window_title_set_title (self->project_title, title);
+  /* The header's own title shows only when the switcher does not fit; the
+   * panel's names the project unless the panel is folded away. */
+  adw_view_switcher_title_set_title (self->switcher_title,
+                                     adw_flap_get_folded (self->flap) ? title : "");
+  adw_window_title_set_subtitle (self->project_title, where ? where : "");
   gtk_window_set_title (GTK_WINDOW (self), window_title);
+}
+
+static gboolean
+update_title_idle_cb (gpointer data)
+{
+  update_title (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The panel folds during an allocation: a title changed then would resize
+ * the header bar in the middle of it, so it changes just after. */
+static void
+on_folded_cb (BpWindow *self)
+{
+  g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_title_idle_cb, g_object_ref (self),
+                   g_object_unref);
 }
 
 static void
@@ -1192,6 +1235,7 @@ bp_window_init (BpWindow *self)
   self->settings = g_settings_new ("io.github.backprop.Backprop");
   self->project = bp_project_new ();
   self->bindings = g_ptr_array_new ();
+  g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (on_folded_cb), self);
   self->first_load = TRUE;
   self->blas_threads = 1;
 
