@@ -759,7 +759,7 @@ bp_window_set_dataset (BpWindow *self, const char *name)
   i = dataset_index (name);
   if (i < 0)
     {
-      _bp_window_toast (self, "There is no dataset called “%s”", name);
+      _bp_window_toast (self, "There is no dataset called “%s”.", name);
       return;
     }
   self->updating = TRUE;
