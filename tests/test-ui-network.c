@@ -202,6 +202,14 @@ test_network_palette (void)
                                                       &target));
       g_assert_cmpstr (label, ==, ops->label);
       g_assert_cmpstr (target, ==, ops->name);
+      if (kind == 0)
+        {
+          /* As a person sees it, for the record. */
+          gtk_menu_button_popup (GTK_MENU_BUTTON (add));
+          ui_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (add))),
+                              "ui-network-palette.png");
+          gtk_menu_button_popdown (GTK_MENU_BUTTON (add));
+        }
 
       bp_layer_panel_select (panel, 0);
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "panel.add", "s", target));
@@ -227,6 +235,8 @@ test_network_palette (void)
           g_assert_cmpfloat (gtk_adjustment_get_lower (adj), ==, ops->args[0].min);
           g_assert_cmpstr (gtk_widget_get_tooltip_text (spin), ==, ops->args[0].label);
         }
+      if (kind == NN_LAYER_LEAKY_RELU)
+        ui_test_screenshot (GTK_WIDGET (window), "ui-network-palette-leaky.png");
       bp_layer_panel_remove_layer (panel, at);
     }
   assert_spec (window, "dense:8,tanh,dense:2");
