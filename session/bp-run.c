@@ -58,6 +58,11 @@ struct _BpRun
   gint64           last_update;       /* monotonic time the last update was emitted */
   gboolean         closing;
   BpRunUpdate     *pending;           /* (owned) accumulating; NULL when drained */
+  BpRunUpdate     *sealed;            /* (owned) one that carries a state asked for with
+                                       * bp_run_request_state(): nothing is added to it
+                                       * after, so its points end where its state is;
+                                       * emitted before pending */
+  gint             state_requested;   /* atomic */
   /* Where the run is: every update starts from it, so one that only
    * carries a state computed on pausing still says where the run stands
    * (it said "Epoch 0/0" with an empty bar). */
@@ -122,12 +127,20 @@ notify_idle_cb (gpointer user_data)
   BpRun *self = user_data;
   g_autoptr(BpRunUpdate) update = NULL;
 
+  g_autoptr(BpRunUpdate) sealed = NULL;
+
   g_mutex_lock (&self->lock);
   self->notify_source = 0;
   self->last_update = g_get_monotonic_time ();
+  sealed = g_steal_pointer (&self->sealed);
   update = g_steal_pointer (&self->pending);
   g_mutex_unlock (&self->lock);
 
+  if (sealed)
+    {
+      sealed->state = self->state;
+      g_signal_emit (self, signals[UPDATE], 0, sealed);
+    }
   if (update == NULL)
     return G_SOURCE_REMOVE;
 
@@ -203,6 +216,38 @@ publish_state (BpRun *self, NnTrainState *state)
   g_clear_pointer (&p->train_state, nn_train_state_free);
   p->train_state = state;
   schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* If the main loop asked for the state (bp_run_request_state()), posts it
+ * with the points so far, in an update nothing is added to after. Only
+ * where nn_trainer_save_state() may be called: between batches of an
+ * epoch, or at its end. */
+static void
+publish_requested_state (BpRun *self, NnTrainer *trainer)
+{
+  NnTrainState *state;
+  BpRunUpdate *p;
+
+  if (!g_atomic_int_get (&self->state_requested))
+    return;
+  g_mutex_lock (&self->lock);
+  /* The last one asked for is not delivered yet: at the next batch. */
+  if (self->sealed != NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+  g_atomic_int_set (&self->state_requested, FALSE);
+  state = nn_trainer_save_state (trainer);
+
+  g_mutex_lock (&self->lock);
+  p = pending_locked (self);
+  g_clear_pointer (&p->train_state, nn_train_state_free);
+  p->train_state = state;
+  schedule_locked (self);
+  self->sealed = g_steal_pointer (&self->pending);
   g_mutex_unlock (&self->lock);
 }
 
@@ -282,6 +327,9 @@ on_batch_done (NnTrainer *trainer, const NnBatchReport *r, gpointer user_data)
       self->last_inspect = now;
       publish_inspect (self, trainer, NULL, r->epoch, r->step);
     }
+  /* An epoch's last batch is done but not the epoch: on_epoch_done. */
+  if (r->batch + 1 < r->n_batches)
+    publish_requested_state (self, trainer);
 }
 
 static void
@@ -319,6 +367,7 @@ on_epoch_done (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
     }
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
+  publish_requested_state (self, trainer);
 
   /* Every epoch end refreshes the views, except that epochs of a few
    * milliseconds (XOR is one batch) refresh a few times a second. */
@@ -428,6 +477,7 @@ bp_run_finalize (GObject *object)
 {
   BpRun *self = BP_RUN (object);
 
+  g_clear_pointer (&self->sealed, bp_run_update_unref);
   g_clear_pointer (&self->pending, bp_run_update_unref);
   g_clear_pointer (&self->trainer, nn_trainer_free);
   g_mutex_clear (&self->lock);
@@ -601,4 +651,11 @@ bp_run_stop (BpRun *self)
   g_return_if_fail (BP_IS_RUN (self));
   if (self->thread != NULL)
     nn_trainer_stop (self->trainer);
+}
+
+void
+bp_run_request_state (BpRun *self)
+{
+  g_return_if_fail (BP_IS_RUN (self));
+  g_atomic_int_set (&self->state_requested, TRUE);
 }

@@ -49,8 +49,9 @@ typedef struct
   GArray         *batches;            /* NnBatchPoint new since the last update */
   GArray         *epoch_points;       /* NnEpochPoint new since the last update */
   BpInspectState *inspect;            /* (nullable) the newest, if one came since the last */
-  NnTrainState   *train_state;        /* (nullable) the trainer's state, taken on pausing and
-                                       * at the end: weights, optimizer, position */
+  NnTrainState   *train_state;        /* (nullable) the trainer's state, taken on pausing, at
+                                       * the end, and when asked (bp_run_request_state()):
+                                       * weights, optimizer, position */
   gboolean        finished;           /* the thread ended with this update */
   GError         *error;              /* (nullable) why it ended, unless finished normally */
   /*< private >*/
@@ -87,6 +88,11 @@ void        bp_run_step_batch     (BpRun *self);
 void        bp_run_step_epoch     (BpRun *self);
 void        bp_run_set_lr         (BpRun *self, float lr);
 void        bp_run_set_epochs     (BpRun *self, int epochs);
+/* Asks the running worker for its state (weights, optimizer, position) at
+ * the next batch boundary, without waiting: it comes as the train_state of
+ * an update whose points end where the state is (points after it come in
+ * the next). While paused, or once the run ends, the state comes anyway. */
+void        bp_run_request_state  (BpRun *self);
 /* Asks the worker to stop at the next batch boundary; the run ends with an
  * "update" whose error is NN_ERROR_CANCELLED. Does not wait. */
 void        bp_run_stop           (BpRun *self);

@@ -4,7 +4,9 @@
  * later (the interval is shortened here); a window that goes away without
  * closing (destroyed, as a crash or a kill leaves it) leaves the copy, the
  * next window offers it, and Restore brings the network back as unsaved
- * work; closing cleanly removes the copy. With -m perf, the main loop's
+ * work; closing cleanly removes the copy. A copy taken while a run trains
+ * holds the weights where its curves end, and the restored run trains on
+ * from there. With -m perf, the main loop's
  * timer lateness while MNIST trains, with and without autosave. */
 #include "ui-test-util.h"
 
@@ -122,6 +124,116 @@ test_autosave_restore (void)
   g_assert_true (ui_test_wait (no_autosave, NULL, 5));
 }
 
+static const NnRunRecord *
+current_nn (BpWindow *window)
+{
+  BpRunRecord *run = bp_project_get_current_run (bp_window_get_project (window));
+
+  return run ? bp_run_record_get_nn (run) : NULL;
+}
+
+static guint64
+last_step (const NnRunRecord *run)
+{
+  return run->batches->len
+         ? g_array_index (run->batches, NnBatchPoint, run->batches->len - 1).step : 0;
+}
+
+static gboolean
+trained_a_while (gpointer data)
+{
+  const NnRunRecord *run = current_nn (data);
+
+  return run && run->batches->len >= 100;
+}
+
+/* A copy written since the test removed the last. */
+static gboolean
+copy_written (gpointer data)
+{
+  g_autofree char *path = autosave_path ();
+
+  return !bp_window_get_autosave_busy (data) && g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+typedef struct
+{
+  BpWindow *window;
+  guint64   step;
+} StepWait;
+
+static gboolean
+restored_at (gpointer data)
+{
+  StepWait *w = data;
+  const NnRunRecord *run = current_nn (w->window);
+
+  return ui_test_loaded (w->window) && run && run->state && run->state->step == w->step;
+}
+
+static gboolean
+trained_past (gpointer data)
+{
+  StepWait *w = data;
+  const NnRunRecord *run = current_nn (w->window);
+
+  return run && last_step (run) >= w->step + 20;
+}
+
+/* Before, the copy held the weights of the last pause (none, in a run never
+ * paused): a restore had curves but could not continue them. */
+static void
+test_autosave_mid_run (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+  g_autofree char *path = autosave_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnProject) saved = NULL;
+  const NnRunRecord *run;
+  NnTrainState *state;
+  StepWait wait;
+  guint n_before;
+
+  g_assert_true (no_autosave (NULL));
+  bp_window_set_epochs (window, 100000);
+  bp_window_set_autosave_interval (window, 300);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (trained_a_while, window, 30));
+  /* A copy taken while it runs (not the one of the edits before). */
+  g_assert_true (ui_test_wait (copy_written, window, 10));
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_true (ui_test_wait (copy_written, window, 10));
+  g_assert_cmpint (bp_window_get_run_state (window), ==, BP_RUN_RUNNING);
+  crash (window);
+
+  /* The file's weights are where its curves end. */
+  saved = nn_project_load (path, &error);
+  g_assert_no_error (error);
+  run = nn_project_get_current_run (saved);
+  g_assert_nonnull (run);
+  g_assert_cmpuint (run->batches->len, >=, 100);
+  state = run->state;
+  g_assert_nonnull (state);
+  g_assert_cmpuint (state->step, >=, 100);
+  g_assert_cmpuint (state->step, ==, last_step (run));
+  g_assert_cmpint (state->epoch, ==, (int) run->epochs->len);
+
+  /* Restored, Train goes on from there: the next point is the next step. */
+  window = ui_test_window ("xor");
+  g_assert_true (ui_test_wait (has_dialog, NULL, 5));
+  adw_message_dialog_response (ui_test_find_dialog (), "restore");
+  wait = (StepWait) { window, state->step };
+  g_assert_true (ui_test_wait (restored_at, &wait, 20));
+  n_before = current_nn (window)->batches->len;
+  g_assert_cmpuint (n_before, ==, run->batches->len);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (ui_test_wait (trained_past, &wait, 30));
+  g_assert_cmpuint (g_array_index (current_nn (window)->batches, NnBatchPoint, n_before).step,
+                    ==, state->step + 1);
+  ui_test_close (window, 10);
+  g_assert_true (ui_test_wait (no_autosave, NULL, 5));
+}
+
 /* Discard in the offer removes the copy; the window keeps its own work. */
 static void
 test_autosave_discard (void)
@@ -231,6 +343,7 @@ main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/autosave/restore", test_autosave_restore);
+  g_test_add_func ("/ui/autosave/mid-run", test_autosave_mid_run);
   g_test_add_func ("/ui/autosave/discard", test_autosave_discard);
   g_test_add_func ("/ui/autosave/lateness", test_autosave_lateness);
   return g_test_run ();

@@ -4,7 +4,11 @@
  * a copy of it is written to $XDG_STATE_HOME/backprop/autosave.backprop:
  * bp_project_to_nn() on the main thread (a copy of the document), then
  * nn_project_save() on a GTask thread, so the main loop never waits on the
- * disk. The file is removed when the project is saved or no longer has
+ * disk. While a run trains, its weights in the document are those of its
+ * last pause: the copy waits for the state the run is asked for, which
+ * comes at its next batch boundary with the points up to it, so that the
+ * file's weights continue its curves (_bp_window_autosave_state_came()).
+ * The file is removed when the project is saved or no longer has
  * unsaved changes, and when its window closes cleanly; so if it is there
  * when a window opens, and no window of this process wrote it, the last
  * session ended without closing, and the window offers to restore it.
@@ -145,9 +149,34 @@ autosave_tick_cb (gpointer user_data)
     return G_SOURCE_CONTINUE;
   if (owner != NULL && owner != self)
     return G_SOURCE_CONTINUE;
+  if (self->run && bp_run_get_state (self->run) == BP_RUN_RUNNING)
+    {
+      if (self->autosave_asked != self->run)
+        {
+          self->autosave_asked = self->run;
+          bp_run_request_state (self->run);
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  self->autosave_asked = NULL;
   g_set_weak_pointer (&owner, self);
   autosave_now (self);
   return G_SOURCE_CONTINUE;
+}
+
+/* The current run's record has just taken a state from the run, with the
+ * points up to it: if a copy waits for one, it is taken now. */
+void
+_bp_window_autosave_state_came (BpWindow *self)
+{
+  if (self->autosave_asked == NULL || self->autosave_asked != self->run)
+    return;
+  self->autosave_asked = NULL;
+  if (self->autosave_in_flight || self->closing || !bp_project_get_modified (self->project)
+      || (owner != NULL && owner != self))
+    return;
+  g_set_weak_pointer (&owner, self);
+  autosave_now (self);
 }
 
 /* ---- restoring --------------------------------------------------------- */

@@ -100,6 +100,8 @@ struct _BpWindow
   gboolean              autosave_in_flight;
   gboolean              autosave_failed;
   gboolean              autosave_offered;
+  BpRun                *autosave_asked;  /* (not owned, compared only) the running run asked
+                                          * for its state, the copy waiting for it */
 
   guint                 series[BP_N_CURVES];
   BpWindowProgress      progress;
@@ -145,6 +147,7 @@ void _bp_window_set_run_state    (BpWindow *self);
 char *_bp_window_autosave_path   (void);
 void _bp_window_init_autosave    (BpWindow *self);
 void _bp_window_end_autosave     (BpWindow *self, gboolean clean);
+void _bp_window_autosave_state_came (BpWindow *self);
 
 /* bp-window-shelf.c */
 void _bp_window_shelve_run       (BpWindow *self);

@@ -289,6 +289,8 @@ on_run_update_cb (BpRun *run, BpRunUpdate *u, BpWindow *self)
                                   u->error == NULL ? NN_RUN_FINISHED
                                   : g_error_matches (u->error, NN_ERROR, NN_ERROR_CANCELLED)
                                   ? NN_RUN_STOPPED : NN_RUN_FAILED);
+      if (u->train_state)
+        _bp_window_autosave_state_came (self);
     }
   if (u->test_accuracy >= 0)
     {
