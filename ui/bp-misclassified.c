@@ -108,10 +108,19 @@ bp_mistake_list_class_init (BpMistakeListClass *klass)
   G_OBJECT_CLASS (klass)->finalize = bp_mistake_list_finalize;
 }
 
+/* Slots are made when a row asks for them, so the array has holes: its
+ * free function sees NULL, which g_object_unref() does not take. */
+static void
+slot_free (gpointer slot)
+{
+  if (slot != NULL)
+    g_object_unref (slot);
+}
+
 static void
 bp_mistake_list_init (BpMistakeList *self)
 {
-  self->slots = g_ptr_array_new_with_free_func (g_object_unref);
+  self->slots = g_ptr_array_new_with_free_func (slot_free);
 }
 
 /* Shows @shown (n) instead; the caller keeps it alive until the next call.
