@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static char *tmp_root;
@@ -235,6 +236,41 @@ test_fifo (void)
 
   g_free (link);
   g_free (fifo);
+  g_free (dir);
+}
+
+/* A device node: as root, `--save /dev/full` once turned the system's
+ * /dev/full into a regular file. The node made here is a private twin of
+ * /dev/null (char 1:3), so a save that wrongly replaced it harms nothing. */
+static void
+test_device (void)
+{
+  char *dir = fresh_dir ("device");
+  char *node = g_build_filename (dir, "null", NULL);
+  GError *error = NULL;
+  struct stat st;
+
+  if (mknod (node, S_IFCHR | 0644, makedev (1, 3)) != 0)
+    {
+      g_test_skip ("Making a device node needs root (CAP_MKNOD).");
+      g_free (node);
+      g_free (dir);
+      return;
+    }
+  test_guard_hang (10);
+  g_assert_false (nn_save_contents (node, "data", 4, &error));
+  test_guard_hang (0);
+  g_assert_error (error, NN_ERROR, NN_ERROR_NOT_REGULAR_FILE);
+  g_assert_nonnull (strstr (error->message, node));
+  g_assert_true (g_str_has_suffix (error->message, "."));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpint (g_lstat (node, &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+  g_assert_cmpuint (st.st_rdev, ==, makedev (1, 3));
+  g_assert_cmpint (count_entries (dir), ==, 1);
+
+  g_free (node);
   g_free (dir);
 }
 
@@ -483,6 +519,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/save/symlink", test_symlink);
   g_test_add_func ("/engine/save/symlink-loop", test_symlink_loop);
   g_test_add_func ("/engine/save/fifo", test_fifo);
+  g_test_add_func ("/engine/save/device", test_device);
   g_test_add_func ("/engine/save/folder", test_folder);
   g_test_add_func ("/engine/save/failed-write", test_failed_write);
   g_test_add_func ("/engine/save/stream", test_stream);
