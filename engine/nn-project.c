@@ -487,8 +487,8 @@ check_runs (const NnProject *p, GError **error)
             {
               g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
                            "Run %u of the project has %u class names for %zu outputs; it "
-                           "needs one per output%s%s.", i + 1, g_strv_length (r->class_names),
-                           n_out, local ? ": " : "", local ? local->message : "");
+                           "needs one per output%s%s", i + 1, g_strv_length (r->class_names),
+                           n_out, local ? ": " : "", local ? local->message : ".");
               g_clear_error (&local);
               return FALSE;
             }

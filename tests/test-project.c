@@ -662,7 +662,6 @@ expect_corrupt (const char *path, const char *fragment)
 
   g_assert_null (p);
   g_assert_error (error, NN_ERROR, NN_ERROR_CORRUPT);
-  g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_true (g_str_has_suffix (error->message, "."));
   if (fragment != NULL && strstr (error->message, fragment) == NULL)
@@ -932,6 +931,19 @@ test_save_fails (void)
   g_clear_pointer (&after, g_free);
   after = test_read_file (path, &len2);
   g_assert_cmpmem (before, len, after, len2);
+
+  /* Class names for a network that does not check: the message quotes the
+   * network's own sentence and ends with one period, not two. */
+  r = g_ptr_array_index (bad->runs, 1);
+  g_free (r->spec);
+  r->spec = g_strdup ("nonsense");
+  r->class_names = g_strsplit ("a,b", ",", -1);
+  g_assert_false (nn_project_save (path, bad, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "one per output: "));
+  g_assert_true (g_str_has_suffix (error->message, "."));
+  g_assert_false (g_str_has_suffix (error->message, ".."));
+  g_clear_error (&error);
 }
 
 int
