@@ -84,10 +84,10 @@ struct _BpWindow
   GCancellable         *load_cancellable; /* the load in flight, NULL when none */
   BpRun                *run;
   BpRunRecord          *record;         /* the run shown: the current run's, or one opened */
-  GPtrArray            *bindings;
+  GPtrArray            *bindings;       /* GBinding from the document to the widgets */
   GMenu                *recent_menu;    /* the primary menu's Open Recent */
   GFile                *pending_save;   /* a save waiting for the run to pause */
-  char                 *pending_then;       /* GBinding from the document to the widgets */
+  char                 *pending_then;   /* the step after that save (see proceed()) */
   GError               *run_error;
   BpRunRecord          *shelf;          /* the last run put aside, for Undo (in the project) */
   BpInspectState       *pending_inspect; /* newest state not yet shown: the views are hidden */
