@@ -120,10 +120,34 @@ test_title (gconstpointer data)
   check_at (c->width, c->height, c->dark);
 }
 
+/* The project can outlive its window (a caller holds it): once the window
+ * is gone no handler of the project or of its settings still points at it,
+ * and a change to the project reaches nothing freed. */
+static void
+test_project_outlives_window (void)
+{
+  BpWindow *window = ui_test_window ("spiral");
+  g_autoptr(BpProject) project = g_object_ref (bp_window_get_project (window));
+  BpSettings *settings = bp_project_get_settings (project);
+  gpointer gone = window;   /* compared only, once freed */
+
+  g_assert_cmpuint (g_signal_handler_find (project, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, gone),
+                    !=, 0);
+  ui_test_close (window, 10);
+  g_assert_cmpuint (g_signal_handler_find (project, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, gone),
+                    ==, 0);
+  g_assert_cmpuint (g_signal_handler_find (settings, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, gone),
+                    ==, 0);
+  bp_project_set_modified (project, TRUE);
+  g_object_set (settings, "learning-rate", 0.05, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/title/project-outlives-window", test_project_outlives_window);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_test_add_data_func (cases[i].path, &cases[i], test_title);

@@ -803,6 +803,8 @@ bp_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (bp_window_parent_class)->close_request (window);
 }
 
+static void unbind_document (BpWindow *self);
+
 static void
 bp_window_dispose (GObject *object)
 {
@@ -821,6 +823,9 @@ bp_window_dispose (GObject *object)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_pointer (&self->pending_inspect, bp_inspect_state_unref);
+  /* The project may outlive the window (a caller's reference): its
+   * notifications must not reach a window that is gone. */
+  unbind_document (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), BP_TYPE_WINDOW);
   G_OBJECT_CLASS (bp_window_parent_class)->dispose (object);
 }
