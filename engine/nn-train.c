@@ -786,15 +786,28 @@ nn_trainer_new_from_state (const NnNetSpec *spec, NnData *data, const NnTrainCon
                    "The saved optimizer state is not that of %s.", nn_optim_label (kind));
       goto fail;
     }
-  if (state->epoch < 0 || state->batch < 0 || state->batch >= t->n_batches
-      || state->sum_n < 0 || state->sum_correct < 0 || state->sum_correct > state->sum_n
-      || state->sum_n > state->batch * config->batch_size
-      || !(isfinite (state->opt_lr) && state->opt_lr > 0.0f))
+  if (state->epoch < 0 || state->batch < 0 || state->batch >= t->n_batches)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
                    "The saved run stopped at batch %d of epoch %d, which this data "
                    "(%d batches an epoch) does not have.", state->batch, state->epoch + 1,
                    t->n_batches);
+      goto fail;
+    }
+  if (state->sum_n < 0 || state->sum_correct < 0 || state->sum_correct > state->sum_n
+      || state->sum_n > state->batch * config->batch_size)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The saved run's totals for its unfinished epoch (%d samples, %d right) do "
+                   "not fit the %d samples it had trained on in it.", state->sum_n,
+                   state->sum_correct, state->batch * config->batch_size);
+      goto fail;
+    }
+  if (!(isfinite (state->opt_lr) && state->opt_lr > 0.0f))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                   "The saved learning rate, %g, is not a positive number.",
+                   (double) state->opt_lr);
       goto fail;
     }
 

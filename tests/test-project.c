@@ -633,6 +633,22 @@ test_resume_mismatch (void)
   g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "batch"));
   g_clear_error (&error);
+
+  /* A position that fits, with totals or a learning rate that do not: the
+   * message names what is wrong, not the position. */
+  s->batch = 1;
+  s->sum_n = config.batch_size + 1;
+  g_assert_null (nn_trainer_new_from_state (spec, data, &config, s, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "unfinished epoch"));
+  g_clear_error (&error);
+  s->sum_n = 0;
+  s->sum_correct = 0;
+  s->opt_lr = NAN;
+  g_assert_null (nn_trainer_new_from_state (spec, data, &config, s, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "learning rate"));
+  g_clear_error (&error);
   nn_train_state_free (s);
 }
 
