@@ -953,6 +953,7 @@ test_save_fails (void)
   r = g_ptr_array_index (bad->runs, 1);
   g_free (r->spec);
   r->spec = g_strdup ("nonsense");
+  g_strfreev (r->class_names);
   r->class_names = g_strsplit ("a,b", ",", -1);
   g_assert_false (nn_project_save (path, bad, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
