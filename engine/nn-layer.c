@@ -315,12 +315,15 @@ nn_layer_infer (const NnLayerSpec *spec, NnShape in, NnLayerInfo *info, GError *
   info->in = in;
   info->out = in;
   info->n_params = 0;
+  info->n_macs = 0;
   if (ops->infer != NULL && !ops->infer (spec, in, &info->out, error))
     return FALSE;
   n = ops->params ? ops->params (spec, in, info->out, params) : 0;
   g_assert (n <= NN_LAYER_MAX_TENSORS);
   for (int k = 0; k < n; k++)
     info->n_params += params[k].size;
+  if (ops->macs != NULL)
+    info->n_macs = ops->macs (spec, in, info->out);
   return TRUE;
 }
 

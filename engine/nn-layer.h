@@ -62,6 +62,7 @@ typedef struct
   NnShape in;
   NnShape out;
   size_t  n_params;   /* floats of all its tensors (NnParamInfo) */
+  size_t  n_macs;     /* multiply-adds of one sample's forward pass */
 } NnLayerInfo;
 
 /* A tensor a layer keeps in the network's parameter block: a trainable
@@ -126,6 +127,9 @@ typedef struct
    * order, offsets from the layer's first float; returns how many.
    * NULL: none. */
   int      (*params)     (const NnLayerSpec *spec, NnShape in, NnShape out, NnParamInfo *params);
+  /* Multiply-adds of one sample's forward pass, for the panel's counts
+   * (a product's, not an elementwise kind's). NULL: none. */
+  size_t   (*macs)       (const NnLayerSpec *spec, NnShape in, NnShape out);
   /* The PyTorch module's arguments, "784, 128" (transfer full). NULL: none. */
   char    *(*torch_args) (const NnLayerSpec *spec, NnShape in, NnShape out);
   /* Floats per sample that forward leaves for backward (a dropout mask).

@@ -369,6 +369,10 @@ test_layer_registry (void)
 
       g_assert_true (nn_layer_infer (&spec, nn_shape_3d (2, 3, 3), &info, &error));
       g_assert_no_error (error);
+      if (kind == NN_LAYER_DENSE)
+        g_assert_cmpuint (info.n_macs, ==, 18 * (size_t) spec.arg[0]);
+      else if (ops->macs == NULL)
+        g_assert_cmpuint (info.n_macs, ==, 0);
       n = ops->params ? ops->params (&spec, info.in, info.out, params) : 0;
       g_assert_cmpint (n, <=, NN_LAYER_MAX_TENSORS);
       g_assert_cmpint (n > 0, ==, nn_layer_kind_has_params ((NnLayerKind) kind));

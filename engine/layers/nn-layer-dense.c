@@ -50,6 +50,12 @@ dense_params (const NnLayerSpec *spec, NnShape in, NnShape out, NnParamInfo *p)
   return 2;
 }
 
+static size_t
+dense_macs (const NnLayerSpec *spec, NnShape in, NnShape out)
+{
+  return nn_shape_size (in) * (size_t) units (spec);
+}
+
 static char *
 dense_torch_args (const NnLayerSpec *spec, NnShape in, NnShape out)
 {
@@ -136,6 +142,7 @@ const NnLayerOps nn_layer_dense_ops = {
   },
   .infer = dense_infer,
   .params = dense_params,
+  .macs = dense_macs,
   .torch_args = dense_torch_args,
   .init = dense_init,
   .input_parts = dense_input_parts,
