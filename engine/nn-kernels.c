@@ -13,6 +13,48 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define HAVE_MXCSR 1
+#define MXCSR_FLUSH 0x8040u  /* FTZ (bit 15): results; DAZ (bit 6): operands */
+#endif
+
+/* ---- denormals ---- */
+
+unsigned
+nn_fp_get_mode (void)
+{
+#ifdef HAVE_MXCSR
+  return (_mm_getcsr () & MXCSR_FLUSH) == MXCSR_FLUSH ? NN_FP_FLUSH : 0;
+#else
+  return 0;
+#endif
+}
+
+void
+nn_fp_set_mode (unsigned mode)
+{
+#ifdef HAVE_MXCSR
+  unsigned csr = _mm_getcsr ();
+  unsigned want = (mode & NN_FP_FLUSH) ? (csr | MXCSR_FLUSH) : (csr & ~MXCSR_FLUSH);
+
+  /* Writing the MXCSR waits for the instructions in flight: only on a change. */
+  if (want != csr)
+    _mm_setcsr (want);
+#else
+  (void) mode;
+#endif
+}
+
+bool
+nn_fp_can_flush (void)
+{
+#ifdef HAVE_MXCSR
+  return true;
+#else
+  return false;
+#endif
+}
 
 /* ---- the team and matrix products ----
  *
@@ -55,6 +97,7 @@ static struct
   NnPartFunc fn;
   gpointer data;
   int parts;
+  unsigned fp_mode;       /* the caller's nn_fp_get_mode (), for the workers */
   atomic_uint generation; /* bumped once per job */
   atomic_int remaining;   /* workers that have not finished this one */
   atomic_int sleeping;
@@ -181,7 +224,10 @@ worker_main (gpointer data)
         }
       seen = gen;
       if (part < team.parts)
-        team.fn (team.data, part, team.parts);
+        {
+          nn_fp_set_mode (team.fp_mode);
+          team.fn (team.data, part, team.parts);
+        }
       atomic_fetch_sub_explicit (&team.remaining, 1, memory_order_release);
     }
   return NULL;
@@ -215,6 +261,7 @@ nn_team_run (int parts, NnPartFunc fn, gpointer data)
   team.fn = fn;
   team.data = data;
   team.parts = parts;
+  team.fp_mode = nn_fp_get_mode ();
   atomic_store (&team.remaining, team.n_workers);
   g_mutex_lock (&team.wake_lock);
   atomic_fetch_add_explicit (&team.generation, 1, memory_order_release);

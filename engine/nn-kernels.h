@@ -20,6 +20,18 @@ typedef void (*NnPartFunc) (void *data, int part, int parts);
 void     nn_team_run          (int parts, NnPartFunc fn, void *data);
 unsigned nn_team_get_n_split  (void);  /* jobs cut into parts so far */
 
+/* Denormal floats on the calling thread: NN_FP_FLUSH flushes them to
+ * zero (FTZ and DAZ in x86's MXCSR), 0 computes them as IEEE says. Adam's
+ * moments of rarely-lit pixels decay into denormals, each of which
+ * costs a hundred cycles or more; the trainer flushes them on its threads
+ * (see NnTrainConfig.keep_denormals). A team job runs on the workers in
+ * the mode of the thread that started it. Where the processor has no such
+ * switch (not x86), the mode stays 0 and setting it does nothing. */
+#define NN_FP_FLUSH 1u
+unsigned nn_fp_get_mode       (void);
+void     nn_fp_set_mode       (unsigned mode);
+bool     nn_fp_can_flush      (void);
+
 /* The most threads a product may use, 0 for every core; process-wide.
  * Products under NN_SGEMM_SMALL multiply-adds run whole on the calling
  * thread whatever it is; nn_sgemm_parts() says how many parts a product

@@ -514,7 +514,7 @@ begin_epoch (NnTrainer *t)
 }
 
 static gboolean
-train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
+train_batch_in_mode (NnTrainer *t, NnBatchReport *report, GError **error)
 {
   const NnDataset *ds = t->data->train;
   gboolean classification = ds->task == NN_TASK_CLASSIFICATION;
@@ -585,6 +585,21 @@ train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
   report->elapsed = t->elapsed;
   t->batch++;
   return TRUE;
+}
+
+/* Only the batch's own work flushes denormals: the caller's callbacks and
+ * anything else on its thread keep the mode it set. */
+static gboolean
+train_batch (NnTrainer *t, NnBatchReport *report, GError **error)
+{
+  unsigned mode = nn_fp_get_mode ();
+  gboolean ok;
+
+  if (!t->config.keep_denormals)
+    nn_fp_set_mode (NN_FP_FLUSH);
+  ok = train_batch_in_mode (t, report, error);
+  nn_fp_set_mode (mode);
+  return ok;
 }
 
 static gboolean

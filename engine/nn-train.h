@@ -29,6 +29,12 @@ typedef struct
   int           epochs;      /* run() returns after this many epochs in all */
   guint64       seed;
   int           threads;     /* BLAS threads; 0 picks by the work per batch */
+  /* FALSE (the default): while run() trains a batch (forward, backward,
+   * step) it flushes denormal floats to zero on the calling thread and the
+   * workers sharing its products; callbacks and evaluations run in the
+   * calling thread's own mode, which is back when run() returns. TRUE:
+   * that mode is used throughout. Not saved with a project. */
+  gboolean      keep_denormals;
 } NnTrainConfig;
 
 void nn_train_config_init (NnTrainConfig *config);  /* cross-entropy, adam 0.001, batch 64, 10 epochs, seed 1 */

@@ -9,6 +9,7 @@
 #include "test-util.h"
 #include "test-params.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -118,6 +119,44 @@ test_sgemm_threads (void)
 
   nn_team_set_threads (0);
   g_assert_cmpint (nn_team_get_threads (), ==, MIN ((int) g_get_num_processors (), 16));
+}
+
+/* Each part records whether its thread computed a denormal. */
+static void
+denormal_part (void *data, int part, int parts)
+{
+  int *kept = data;
+  volatile float tiny = FLT_MIN, half = 0.5f;
+
+  kept[part] = tiny * half > 0.0f;
+}
+
+/* A team job runs in the mode of the thread that started it, on every
+ * worker, and a job after a flushing one computes denormals again. */
+static void
+test_team_fp_mode (void)
+{
+  int kept[3];
+
+  if (!nn_fp_can_flush ())
+    {
+      g_test_skip ("This processor has no switch to flush denormals.");
+      return;
+    }
+  nn_team_set_threads (3);
+  for (int round = 0; round < 3; round++)
+    {
+      unsigned mode = round == 1 ? NN_FP_FLUSH : 0;
+
+      nn_fp_set_mode (mode);
+      g_assert_cmpuint (nn_fp_get_mode (), ==, mode);
+      memset (kept, 0xff, sizeof kept);
+      nn_team_run (3, denormal_part, kept);
+      for (int part = 0; part < 3; part++)
+        g_assert_cmpint (kept[part], ==, mode == 0);
+    }
+  nn_fp_set_mode (0);
+  nn_team_set_threads (0);
 }
 
 static void
@@ -724,6 +763,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/kernels/sgemm", test_sgemm_matches_reference);
   g_test_add_func ("/engine/kernels/sgemm-threads", test_sgemm_threads);
+  g_test_add_func ("/engine/kernels/team-fp-mode", test_team_fp_mode);
   g_test_add_func ("/engine/kernels/dense", test_dense_matches_reference);
   g_test_add_func ("/engine/kernels/bias-sum", test_bias_sum_precision);
   g_test_add_func ("/engine/dense/grad-check", test_grad_dense);

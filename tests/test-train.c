@@ -1,10 +1,12 @@
 /* test-train.c: the training loop end to end: XOR, determinism, controls
  * from another thread, divergence, misfits, and MNIST to 97 % in 3 epochs
  * and to 98 % with the wide preset. */
+#include "nn-kernels.h"
 #include "nn-presets.h"
 #include "nn-train.h"
 #include "test-util.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -591,6 +593,144 @@ test_mnist_98 (void)
   nn_trainer_free (t);
 }
 
+/* Whether the calling thread computes denormals (FTZ and DAZ off). */
+static gboolean
+thread_keeps_denormals (void)
+{
+  volatile float tiny = FLT_MIN, half = 0.5f;
+
+  return tiny * half > 0.0f;
+}
+
+typedef struct
+{
+  Record rec;
+  int    callbacks_flushing;  /* callbacks that ran with denormals flushed */
+  float  last_train_loss;
+  double samples_per_second;
+} DenormalRecord;
+
+static void
+denormal_batch (NnTrainer *t, const NnBatchReport *r, gpointer user_data)
+{
+  DenormalRecord *dr = user_data;
+
+  dr->callbacks_flushing += !thread_keeps_denormals ();
+  record_batch (t, r, &dr->rec);
+}
+
+static void
+denormal_epoch (NnTrainer *t, const NnEpochReport *r, gpointer user_data)
+{
+  DenormalRecord *dr = user_data;
+
+  dr->callbacks_flushing += !thread_keeps_denormals ();
+  dr->last_train_loss = r->train_loss;
+  dr->samples_per_second = r->samples_per_second;
+  record_epoch (t, r, &dr->rec);
+}
+
+static size_t
+count_subnormal (const float *v, size_t n)
+{
+  size_t count = 0;
+
+  for (size_t k = 0; v != NULL && k < n; k++)
+    count += fpclassify (v[k]) == FP_SUBNORMAL;
+  return count;
+}
+
+/* Adam on MNIST, flushing denormals (the default) or not; returns the
+ * subnormal floats left in the weights and the optimizer's moments. */
+static size_t
+train_mnist_adam (NnData *data, gboolean keep_denormals, int threads, DenormalRecord *dr)
+{
+  static const NnTrainCallbacks callbacks = { denormal_batch, denormal_epoch, NULL };
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:128,relu,dense:64,relu,dense:10", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnTrainState) state = NULL;
+  NnTrainConfig config;
+  NnTrainer *t;
+  size_t subnormal;
+
+  nn_train_config_init (&config);
+  config.epochs = 1;
+  config.threads = threads;
+  config.keep_denormals = keep_denormals;
+  t = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_run (t, &callbacks, dr, &error));
+  g_assert_no_error (error);
+  state = nn_trainer_save_state (t);
+  subnormal = count_subnormal (state->params, state->n_params)
+              + count_subnormal (state->opt_m, state->n_params)
+              + count_subnormal (state->opt_v, state->n_params);
+  nn_trainer_free (t);
+  return subnormal;
+}
+
+static void
+test_denormals (void)
+{
+  g_autoptr(NnData) data = load ("mnist", 0);
+
+  if (!nn_fp_can_flush ())
+    {
+      g_test_skip ("This processor has no switch to flush denormals.");
+      return;
+    }
+  /* With one thread and two: the workers take the training thread's mode. */
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      DenormalRecord kept = { 0 }, flushed = { 0 };
+      size_t n_kept = train_mnist_adam (data, TRUE, threads, &kept);
+      size_t n_flushed;
+
+      g_assert_true (thread_keeps_denormals ());
+      n_flushed = train_mnist_adam (data, FALSE, threads, &flushed);
+      g_test_message ("threads %d: subnormal floats in the weights and moments: %zu kept, "
+                      "%zu flushed; test accuracy %.4f kept, %.4f flushed; train loss "
+                      "%.5f, %.5f; %.0f and %.0f samples/s", threads, n_kept, n_flushed,
+                      (double) kept.rec.last_test_accuracy,
+                      (double) flushed.rec.last_test_accuracy, (double) kept.last_train_loss,
+                      (double) flushed.last_train_loss, kept.samples_per_second,
+                      flushed.samples_per_second);
+      /* Adam's first moments of pixels lit early in the epoch and never
+       * since decay into denormals when they are kept ... */
+      g_assert_cmpuint (n_kept, >, 100);
+      /* ... and are zero when flushed, on every thread that stepped them. */
+      g_assert_cmpuint (n_flushed, ==, 0);
+      /* The same training otherwise. */
+      g_assert_cmpfloat (fabs (kept.rec.last_test_accuracy - flushed.rec.last_test_accuracy),
+                         <=, 0.003);
+      g_assert_cmpfloat (fabs (kept.last_train_loss - flushed.last_train_loss), <=,
+                         0.01 * kept.last_train_loss);
+      /* Callbacks and the caller after run() keep the caller's mode. */
+      g_assert_cmpint (kept.callbacks_flushing + flushed.callbacks_flushing, ==, 0);
+      g_assert_true (thread_keeps_denormals ());
+      g_assert_cmpuint (nn_fp_get_mode (), ==, 0);
+    }
+
+  /* A caller that flushes itself gets its mode back as it was. */
+  {
+    g_autoptr(NnData) xor = load ("xor", 0);
+    g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:4,tanh,dense:2", NULL);
+    NnTrainConfig config;
+    NnTrainer *t;
+
+    nn_train_config_init (&config);
+    config.epochs = 2;
+    nn_fp_set_mode (NN_FP_FLUSH);
+    t = nn_trainer_new (spec, xor, &config, NULL);
+    g_assert_true (nn_trainer_run (t, NULL, NULL, NULL));
+    g_assert_cmpuint (nn_fp_get_mode (), ==, NN_FP_FLUSH);
+    g_assert_false (thread_keeps_denormals ());
+    nn_fp_set_mode (0);
+    g_assert_true (thread_keeps_denormals ());
+    nn_trainer_free (t);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -609,5 +749,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/train/regression", test_regression_preset);
   g_test_add_func ("/engine/train/mnist-mlp", test_mnist_mlp);
   g_test_add_func ("/engine/train/mnist-98", test_mnist_98);
+  g_test_add_func ("/engine/train/denormals", test_denormals);
   return g_test_run ();
 }
