@@ -3,7 +3,9 @@
  * see a network that does not fit marked on its row with Train disabled
  * and a tooltip saying why, reorder with the window's Alt+Up/Down actions,
  * and undo and redo all of it; Ctrl+Z typed in a layer's number field
- * undoes the network edit. */
+ * undoes the network edit. Every setting of every kind is edited through
+ * its own field, and the rows and the panel count parameters and
+ * multiply-adds. */
 #include "ui-test-util.h"
 
 #include "bp-layer-row.h"
@@ -225,21 +227,224 @@ test_network_palette (void)
         row = gtk_widget_get_next_sibling (row);
       g_assert_true (BP_IS_LAYER_ROW (row));
       g_assert_cmpint (bp_layer_row_get_kind (BP_LAYER_ROW (row)), ==, kind);
-      spin = ui_test_find_type (row, GTK_TYPE_SPIN_BUTTON);
-      g_assert_nonnull (spin);
-      g_assert_cmpint (gtk_widget_get_visible (spin), ==, ops->n_args > 0);
-      if (ops->n_args > 0)
+      /* A number field for every setting of the kind, none for one without. */
+      g_assert_null (bp_layer_row_get_setting_spin (BP_LAYER_ROW (row), ops->n_args));
+      if (ops->n_args == 0)
+        g_assert_null (ui_test_find_type (row, GTK_TYPE_SPIN_BUTTON));
+      for (int a = 0; a < ops->n_args; a++)
         {
-          GtkAdjustment *adj = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (spin));
-          g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adj), ops->args[0].def, 1e-6);
-          g_assert_cmpfloat (gtk_adjustment_get_lower (adj), ==, ops->args[0].min);
-          g_assert_cmpstr (gtk_widget_get_tooltip_text (spin), ==, ops->args[0].label);
+          GtkAdjustment *adj;
+
+          spin = GTK_WIDGET (bp_layer_row_get_setting_spin (BP_LAYER_ROW (row), a));
+          g_assert_nonnull (spin);
+          g_assert_true (gtk_widget_is_visible (spin));
+          adj = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (spin));
+          g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adj), ops->args[a].def, 1e-6);
+          g_assert_cmpfloat (gtk_adjustment_get_lower (adj), ==, ops->args[a].min);
+          g_assert_cmpstr (gtk_widget_get_tooltip_text (spin), ==, ops->args[a].label);
         }
       if (kind == NN_LAYER_LEAKY_RELU)
         ui_test_screenshot (GTK_WIDGET (window), "ui-network-palette-leaky.png");
       bp_layer_panel_remove_layer (panel, at);
     }
   assert_spec (window, "dense:8,tanh,dense:2");
+  ui_test_close (window, 5);
+}
+
+/* The row of layer @index. */
+static BpLayerRow *
+row_at (BpWindow *window, int index)
+{
+  GtkWidget *row = ui_test_find_type (GTK_WIDGET (bp_window_get_panel (window)),
+                                      BP_TYPE_LAYER_ROW);
+
+  for (int i = 0; row != NULL && i < index; i++)
+    row = gtk_widget_get_next_sibling (row);
+  g_assert_true (BP_IS_LAYER_ROW (row));
+  g_assert_cmpint (bp_layer_row_get_index (BP_LAYER_ROW (row)), ==, index);
+  return BP_LAYER_ROW (row);
+}
+
+/* A value of setting @arg other than @now, inside the panel's bounds. */
+static double
+other_value (const NnLayerArg *arg, double now)
+{
+  double v = now + arg->step;
+
+  if (v > arg->ui_max)
+    v = now - arg->step;
+  g_assert_true (v >= arg->min);
+  return v;
+}
+
+/* Every setting of every kind in the registry, through its row's number
+ * field: the spec takes the new value for that setting and no other, and
+ * Ctrl+Z's action takes it back. Fails when a row edits only its first
+ * setting, or sends one setting's value to another. */
+static void
+test_network_settings (void)
+{
+  BpWindow *window = ui_test_window ("xor");
+  BpLayerPanel *panel = bp_window_get_panel (window);
+  int n_checked = 0;
+
+  for (int kind = 0; kind < NN_N_LAYER_KINDS; kind++)
+    {
+      const NnLayerOps *ops = nn_layer_ops ((NnLayerKind) kind);
+
+      if (ops->n_args == 0)
+        continue;
+      bp_layer_panel_select (panel, 0);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "panel.add", "s", ops->name));
+      ui_test_iterate (20);
+      for (int a = 0; a < ops->n_args; a++)
+        {
+          NnLayerSpec before = bp_layer_panel_get_spec (panel)->layers[1];
+          const NnLayerSpec *after;
+          GtkSpinButton *spin = bp_layer_row_get_setting_spin (row_at (window, 1), a);
+          double v = other_value (&ops->args[a], before.arg[a]);
+
+          gtk_spin_button_set_value (spin, v);
+          ui_test_iterate (20);
+          after = &bp_layer_panel_get_spec (panel)->layers[1];
+          g_assert_cmpint (after->kind, ==, kind);
+          for (int b = 0; b < NN_LAYER_MAX_ARGS; b++)
+            g_assert_cmpfloat_with_epsilon (after->arg[b], b == a ? v : before.arg[b], 1e-6);
+          g_assert_cmpfloat_with_epsilon (nn_layer_spec_get (after, ops->args[a].name), v, 1e-6);
+          /* The field shows it still (the row was not rebuilt under it). */
+          spin = bp_layer_row_get_setting_spin (row_at (window, 1), a);
+          g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (spin), v, 1e-6);
+          g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+          g_assert_cmpmem (&bp_layer_panel_get_spec (panel)->layers[1], sizeof before, &before,
+                           sizeof before);
+          spin = bp_layer_row_get_setting_spin (row_at (window, 1), a);
+          g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (spin), before.arg[a], 1e-6);
+          n_checked++;
+        }
+      bp_layer_panel_remove_layer (panel, 1);
+    }
+  g_assert_cmpint (n_checked, >=, 3);
+  assert_spec (window, "dense:8,tanh,dense:2");
+  ui_test_close (window, 5);
+}
+
+/* The kind with the most settings (convolution, once there is one). */
+static NnLayerKind
+kind_with_most_settings (void)
+{
+  int best = 0;
+
+  for (int kind = 1; kind < NN_N_LAYER_KINDS; kind++)
+    if (nn_layer_ops ((NnLayerKind) kind)->n_args > nn_layer_ops ((NnLayerKind) best)->n_args)
+      best = kind;
+  return (NnLayerKind) best;
+}
+
+/* The keys of a number field work in the last setting of the kind with
+ * the most: Up raises it, Ctrl+Z typed there undoes it, Ctrl+Shift+Z
+ * redoes it. */
+static void
+test_network_settings_keys (void)
+{
+  BpWindow *window = ui_test_window ("xor");
+  BpLayerPanel *panel = bp_window_get_panel (window);
+  NnLayerKind kind = kind_with_most_settings ();
+  const NnLayerOps *ops = nn_layer_ops (kind);
+  int a = ops->n_args - 1;
+  NnLayerSpec before;
+  GtkSpinButton *spin;
+  double v;
+
+  bp_layer_panel_select (panel, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "panel.add", "s", ops->name));
+  ui_test_iterate (20);
+  before = bp_layer_panel_get_spec (panel)->layers[1];
+  spin = bp_layer_row_get_setting_spin (row_at (window, 1), a);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_iterate (100);
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_Up, 0);
+  v = before.arg[a] + ops->args[a].step;
+  g_assert_cmpfloat_with_epsilon (bp_layer_panel_get_spec (panel)->layers[1].arg[a], v, 1e-6);
+  spin = bp_layer_row_get_setting_spin (row_at (window, 1), a);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_z, GDK_CONTROL_MASK);
+  g_assert_cmpfloat_with_epsilon (bp_layer_panel_get_spec (panel)->layers[1].arg[a],
+                                  before.arg[a], 1e-6);
+  spin = bp_layer_row_get_setting_spin (row_at (window, 1), a);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (spin)));
+  ui_test_key (GTK_WIDGET (spin), GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  g_assert_cmpfloat_with_epsilon (bp_layer_panel_get_spec (panel)->layers[1].arg[a], v, 1e-6);
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  ui_test_close (window, 5);
+}
+
+/* The datasets folder setting, as a user sets it, at the shared datasets. */
+static void
+use_shared_datasets (void)
+{
+  const char *root = g_getenv ("BACKPROP_TEST_DATA");
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *mnist = NULL;
+
+  if (root == NULL)
+    g_error ("BACKPROP_TEST_DATA is not set: the test needs the shared datasets");
+  mnist = g_build_filename (root, "mnist", NULL);
+  if (!g_file_test (mnist, G_FILE_TEST_IS_DIR))
+    g_error ("MNIST is not in %s: the test needs it", mnist);
+  settings = g_settings_new ("io.github.backprop.Backprop");
+  g_settings_set_string (settings, "data-folder", root);
+}
+
+/* Each row says its output shape, parameters and multiply-adds per sample
+ * as the engine counts them, and the panel totals them. */
+static void
+test_network_counts (void)
+{
+  BpWindow *window;
+  BpLayerPanel *panel;
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:128,relu,dense:10", NULL);
+  NnShape in = { 3, { 1, 28, 28 } };
+  NnLayerInfo infos[3];
+  size_t n_params = 0, n_macs = 0;
+  g_autofree char *params_text = NULL, *macs_text = NULL;
+
+  use_shared_datasets ();
+  window = ui_test_window ("mnist");
+  panel = bp_window_get_panel (window);
+  bp_layer_panel_set_spec (panel, spec);
+  ui_test_iterate (50);
+  g_assert_true (bp_layer_panel_get_valid (panel));
+  g_assert_true (nn_net_spec_check (spec, in, 10, infos, NULL, NULL, NULL));
+  for (int i = 0; i < 3; i++)
+    {
+      const char *text = bp_layer_row_get_info_text (row_at (window, i));
+      g_autofree char *shape = nn_shape_to_string (infos[i].out);
+      g_autofree char *want = g_strdup_printf ("→ %s", shape);
+
+      g_assert_true (g_str_has_prefix (text, want));
+      if (infos[i].n_macs > 0)
+        {
+          g_autofree char *macs = _bp_format_count (infos[i].n_macs);
+          g_autofree char *params = _bp_format_count (infos[i].n_params);
+
+          g_assert_nonnull (strstr (text, macs));
+          g_assert_nonnull (strstr (text, params));
+        }
+      else
+        g_assert_null (strstr (text, "mult-adds"));
+      g_assert_null (bp_layer_row_get_problem (row_at (window, i)));
+      n_params += infos[i].n_params;
+      n_macs += infos[i].n_macs;
+    }
+  /* Dense layers: one multiply-add per weight. */
+  g_assert_cmpuint (n_macs, ==, 784 * 128 + 128 * 10);
+  g_assert_cmpuint (bp_layer_panel_get_n_params (panel), ==, n_params);
+  g_assert_cmpuint (bp_layer_panel_get_n_macs (panel), ==, n_macs);
+  params_text = _bp_format_count (n_params);
+  macs_text = _bp_format_count (n_macs);
+  g_assert_nonnull (strstr (bp_layer_panel_get_total_text (panel), params_text));
+  g_assert_nonnull (strstr (bp_layer_panel_get_total_text (panel), macs_text));
+  g_assert_true (g_str_has_prefix (bp_layer_panel_get_total_text (panel), "3 layers"));
   ui_test_close (window, 5);
 }
 
@@ -250,5 +455,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/network/edit-undo", test_network_edit_undo);
   g_test_add_func ("/ui/network/field-undo", test_network_field_undo);
   g_test_add_func ("/ui/network/palette", test_network_palette);
+  g_test_add_func ("/ui/network/settings", test_network_settings);
+  g_test_add_func ("/ui/network/settings-keys", test_network_settings_keys);
+  g_test_add_func ("/ui/network/counts", test_network_counts);
   return g_test_run ();
 }

@@ -36,7 +36,9 @@ struct _BpLayerPanel
   int            n_outputs;
   gboolean       valid;
   size_t         n_params;
-  int            merge_layer; /* value edits of this layer within MERGE_SECONDS merge */
+  size_t         n_macs;
+  int            merge_layer; /* edits of this setting within MERGE_SECONDS merge: the layer's
+                               * index times NN_LAYER_MAX_ARGS plus the setting's */
   gint64         merge_time;
 };
 
@@ -160,7 +162,7 @@ bp_layer_panel_move_selected (BpLayerPanel *self, int delta)
 }
 
 void
-bp_layer_panel_set_value (BpLayerPanel *self, int index, double value)
+bp_layer_panel_set_setting (BpLayerPanel *self, int index, int arg, double value)
 {
   const NnLayerOps *ops;
   NnLayerSpec *layer;
@@ -170,10 +172,10 @@ bp_layer_panel_set_value (BpLayerPanel *self, int index, double value)
 
   layer = &self->spec->layers[index];
   ops = nn_layer_ops (layer->kind);
-  if (ops->n_args == 0)
+  if (arg < 0 || arg >= ops->n_args)
     return;
-  begin_edit (self, index);
-  nn_layer_spec_set (layer, ops->args[0].name, value);
+  begin_edit (self, index * NN_LAYER_MAX_ARGS + arg);
+  nn_layer_spec_set (layer, ops->args[arg].name, value);
   end_edit (self);
 }
 
@@ -289,9 +291,9 @@ bp_layer_panel_select (BpLayerPanel *self, int index)
 }
 
 static void
-on_row_value_changed_cb (BpLayerRow *row, double value, BpLayerPanel *self)
+on_row_setting_changed_cb (BpLayerRow *row, int arg, double value, BpLayerPanel *self)
 {
-  bp_layer_panel_set_value (self, bp_layer_row_get_index (row), value);
+  bp_layer_panel_set_setting (self, bp_layer_row_get_index (row), arg, value);
 }
 
 static void
@@ -333,7 +335,7 @@ create_row (BpLayerPanel *self)
   GtkDragSource *source = gtk_drag_source_new ();
   GtkDropTarget *target = gtk_drop_target_new (BP_TYPE_LAYER_ROW, GDK_ACTION_MOVE);
 
-  g_signal_connect (row, "value-changed", G_CALLBACK (on_row_value_changed_cb), self);
+  g_signal_connect (row, "setting-changed", G_CALLBACK (on_row_setting_changed_cb), self);
   g_signal_connect (row, "remove", G_CALLBACK (on_row_remove_cb), self);
   gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
   g_signal_connect (source, "prepare", G_CALLBACK (on_drag_prepare_cb), row);
@@ -351,12 +353,13 @@ sync_rows (BpLayerPanel *self)
   g_autofree NnLayerInfo *infos = g_new0 (NnLayerInfo, MAX (spec->n_layers, 1));
   g_autoptr(GError) error = NULL;
   g_autofree char *total = NULL;
+  g_autofree char *total_macs = NULL;
   g_autofree char *total_text = NULL;
   gboolean same_kinds = TRUE;
   gboolean valid;
   int bad = -1, n_rows = 0, selected;
   int known = 0;  /* layers with a known shape */
-  size_t n_params = 0;
+  size_t n_params = 0, n_macs = 0;
 
   selected = bp_layer_panel_get_selected (self);
   while (get_row (self, n_rows) != NULL)
@@ -393,13 +396,20 @@ sync_rows (BpLayerPanel *self)
       bp_layer_row_set_info (row, i < known ? &infos[i] : NULL,
                              i == bad && error ? error->message : NULL);
       if (i < known)
-        n_params += infos[i].n_params;
+        {
+          n_params += infos[i].n_params;
+          n_macs += infos[i].n_macs;
+        }
     }
   if (!same_kinds && selected >= 0 && selected < spec->n_layers)
     bp_layer_panel_select (self, selected);
 
+  /* Of the layers whose shapes are known: all of them when it fits. */
   total = _bp_format_count (n_params);
-  total_text = g_strdup_printf ("%d layers · %s parameters in all", spec->n_layers, total);
+  total_macs = _bp_format_count (n_macs);
+  total_text = g_strdup_printf ("%d %s · %s parameters · %s multiply-adds per sample",
+                                spec->n_layers, spec->n_layers == 1 ? "layer" : "layers", total,
+                                total_macs);
   gtk_label_set_label (self->total_label, total_text);
 
   /* A problem tied to a row is shown there; one about the whole network
@@ -408,6 +418,7 @@ sync_rows (BpLayerPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->problem_label), !valid && bad < 0);
 
   self->n_params = n_params;
+  self->n_macs = n_macs;
   if (valid != self->valid)
     {
       self->valid = valid;
@@ -484,6 +495,20 @@ bp_layer_panel_get_n_params (BpLayerPanel *self)
 {
   g_return_val_if_fail (BP_IS_LAYER_PANEL (self), 0);
   return self->n_params;
+}
+
+size_t
+bp_layer_panel_get_n_macs (BpLayerPanel *self)
+{
+  g_return_val_if_fail (BP_IS_LAYER_PANEL (self), 0);
+  return self->n_macs;
+}
+
+const char *
+bp_layer_panel_get_total_text (BpLayerPanel *self)
+{
+  g_return_val_if_fail (BP_IS_LAYER_PANEL (self), NULL);
+  return gtk_label_get_label (self->total_label);
 }
 
 /* ---- actions ----------------------------------------------------------- */

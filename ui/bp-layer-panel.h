@@ -30,12 +30,19 @@ void             bp_layer_panel_set_data      (BpLayerPanel *self, const char *d
                                                NnShape in, int n_outputs);
 gboolean         bp_layer_panel_get_valid     (BpLayerPanel *self);
 const char      *bp_layer_panel_get_problem   (BpLayerPanel *self);   /* NULL when valid */
+/* Totals over the layers whose shapes are known (all, when it is valid). */
 size_t           bp_layer_panel_get_n_params  (BpLayerPanel *self);
+size_t           bp_layer_panel_get_n_macs    (BpLayerPanel *self);  /* per sample */
+const char      *bp_layer_panel_get_total_text (BpLayerPanel *self);
 
 void             bp_layer_panel_add_layer     (BpLayerPanel *self, NnLayerKind kind);
 void             bp_layer_panel_remove_layer  (BpLayerPanel *self, int index);
 void             bp_layer_panel_move_layer    (BpLayerPanel *self, int from, int to);
-void             bp_layer_panel_set_value     (BpLayerPanel *self, int index, double value);
+/* Sets setting @arg (an index into the kind's NnLayerOps.args) of layer
+ * @index, as one undoable edit; edits of one setting in quick succession
+ * are one. */
+void             bp_layer_panel_set_setting   (BpLayerPanel *self, int index, int arg,
+                                               double value);
 void             bp_layer_panel_apply_preset  (BpLayerPanel *self, const NnPreset *preset);
 /* The selected layer, or -1. */
 int              bp_layer_panel_get_selected  (BpLayerPanel *self);
