@@ -85,6 +85,15 @@ nn_layer_spec_default (NnLayerKind kind)
   return spec;
 }
 
+/* What setting @a takes when the text leaves it out. */
+static float
+omitted_value (const NnLayerOps *ops, const NnLayerSpec *spec, int a)
+{
+  int from = ops->args[a].def_from - 1;
+
+  return from >= 0 && from < a ? spec->arg[from] : (float) ops->args[a].def;
+}
+
 static int
 arg_index (const NnLayerOps *ops, const char *name)
 {
@@ -264,6 +273,8 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
                     error))
       return FALSE;
   for (int a = n_given; a < ops->n_args; a++)
+    parsed.arg[a] = omitted_value (ops, &parsed, a);
+  for (int a = n_given; a < ops->n_args; a++)
     if (ops->args[a].required)
       {
         g_autofree char *ex = format_arg (&ops->args[a], ops->args[a].example);
@@ -284,11 +295,17 @@ nn_layer_spec_to_string (const NnLayerSpec *spec)
 {
   const NnLayerOps *ops = ops_of (spec->kind);
   GString *str;
+  int n;
 
   if (ops == NULL)
     return g_strdup ("unknown");
+  /* Terse settings at the end that have the value an omitted one would
+   * take are left out, so that the text parses back to the same spec. */
+  n = ops->n_args;
+  while (n > 0 && ops->args[n - 1].terse && spec->arg[n - 1] == omitted_value (ops, spec, n - 1))
+    n--;
   str = g_string_new (ops->name);
-  for (int a = 0; a < ops->n_args; a++)
+  for (int a = 0; a < n; a++)
     {
       g_autofree char *v = format_arg (&ops->args[a], spec->arg[a]);
       g_string_append_printf (str, ":%s", v);

@@ -51,6 +51,9 @@ typedef struct
   gboolean    max_open;
   double      def;       /* the default, for the palette and an omitted setting */
   double      example;   /* a typical value, for messages ("e.g. “dense:128”") */
+  int         def_from;  /* 1 + the index of the setting whose value an omitted one takes
+                          * ("maxpool:2": stride = kernel); 0: it takes @def */
+  gboolean    terse;     /* printed only when it differs from its default ("conv:6:5") */
   double      ui_max;    /* the panel's upper bound (a typing aid, not a limit) */
   double      step, page; /* the panel's steps */
   int         digits;    /* the panel's decimals */
