@@ -590,3 +590,413 @@ nn_softmax_rows (float *x, int n, int dim)
 {
   nn_softmax_forward (x, x, n, dim);
 }
+
+/* ---- convolution and pooling ----
+ *
+ * A convolution is lowered to one matrix product per part of the batch
+ * (im2col): the input patches become the columns of cols (c k k, n oh ow),
+ * sample after sample, and then
+ *   forward  Y  = W cols           (f, n oh ow), scattered to y (n, f, oh, ow)
+ *   weights  dW = dY cols^T        (f, c k k)
+ *   input    dcols = W^T dY        (c k k, n oh ow), gathered back to dx (col2im)
+ * with W (f, c k k) as PyTorch stores it. Each part of the batch (a block
+ * of samples, a block of columns) is lowered and multiplied by one core
+ * with single-threaded BLAS, so every product is as wide as the part; the
+ * parts' weight gradients are then summed in part order. Where a sample's
+ * columns lie does not depend on the parts, so forward and backward may
+ * cut the batch differently. */
+
+void
+nn_conv_shape_init (NnConvShape *s, int n, int c, int h, int w, int f, int k, int stride,
+                    int pad)
+{
+  *s = (NnConvShape) { n, c, h, w, f, k, stride, pad, 0, 0 };
+  s->oh = (h + 2 * pad - k) / stride + 1;
+  s->ow = (w + 2 * pad - k) / stride + 1;
+}
+
+size_t
+nn_conv_scratch (const NnConvShape *s)
+{
+  size_t p = (size_t) s->oh * s->ow;
+
+  return ((size_t) s->c * s->k * s->k + s->f) * p;
+}
+
+/* The workspace: cols (ckk, n p), then Y or dY (f, n p). */
+static float *
+conv_cols (const NnConvShape *s, float *work)
+{
+  return work;
+}
+
+static float *
+conv_tmp (const NnConvShape *s, float *work)
+{
+  return work + (size_t) s->c * s->k * s->k * s->n * s->oh * s->ow;
+}
+
+/* The output columns ox with 0 <= ox * stride - pad + kj < w: [*lo, *hi). */
+static void
+valid_range (int kj, int stride, int pad, int w, int ow, int *lo, int *hi)
+{
+  int a = pad - kj, b = w + pad - kj;
+
+  *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+  *hi = b <= 0 ? 0 : MIN (ow, (b + stride - 1) / stride);
+  if (*lo > *hi)
+    *lo = *hi;
+}
+
+static void
+im2col (float *cols, const float *x, const NnConvShape *s, int s0, int s1)
+{
+  const int k = s->k, st = s->stride, pad = s->pad, oh = s->oh, ow = s->ow;
+  const size_t p = (size_t) oh * ow, ld = (size_t) s->n * p;
+
+  for (int i = s0; i < s1; i++)
+    for (int c = 0; c < s->c; c++)
+      {
+        const float *plane = x + ((size_t) i * s->c + c) * s->h * s->w;
+
+        for (int ki = 0; ki < k; ki++)
+          for (int kj = 0; kj < k; kj++)
+            {
+              float *dst = cols + ((size_t) (c * k + ki) * k + kj) * ld + (size_t) i * p;
+              int lo, hi;
+
+              valid_range (kj, st, pad, s->w, ow, &lo, &hi);
+              for (int oy = 0; oy < oh; oy++, dst += ow)
+                {
+                  int iy = oy * st - pad + ki;
+                  const float *src;
+
+                  if (iy < 0 || iy >= s->h)
+                    {
+                      memset (dst, 0, sizeof (float) * ow);
+                      continue;
+                    }
+                  src = plane + (size_t) iy * s->w - pad + kj;
+                  for (int ox = 0; ox < lo; ox++)
+                    dst[ox] = 0.0f;
+                  if (st == 1)
+                    memcpy (dst + lo, src + lo, sizeof (float) * (hi - lo));
+                  else
+                    for (int ox = lo; ox < hi; ox++)
+                      dst[ox] = src[(size_t) ox * st];
+                  for (int ox = hi; ox < ow; ox++)
+                    dst[ox] = 0.0f;
+                }
+            }
+      }
+}
+
+/* dx (samples s0..s1) = the sum of each input's patches' gradients. */
+static void
+col2im (float *dx, const float *cols, const NnConvShape *s, int s0, int s1)
+{
+  const int k = s->k, st = s->stride, pad = s->pad, oh = s->oh, ow = s->ow;
+  const size_t p = (size_t) oh * ow, ld = (size_t) s->n * p;
+
+  memset (dx + (size_t) s0 * s->c * s->h * s->w, 0,
+          sizeof (float) * (size_t) (s1 - s0) * s->c * s->h * s->w);
+  for (int i = s0; i < s1; i++)
+    for (int c = 0; c < s->c; c++)
+      {
+        float *plane = dx + ((size_t) i * s->c + c) * s->h * s->w;
+
+        for (int ki = 0; ki < k; ki++)
+          for (int kj = 0; kj < k; kj++)
+            {
+              const float *src = cols + ((size_t) (c * k + ki) * k + kj) * ld + (size_t) i * p;
+              int lo, hi;
+
+              valid_range (kj, st, pad, s->w, ow, &lo, &hi);
+              for (int oy = 0; oy < oh; oy++, src += ow)
+                {
+                  int iy = oy * st - pad + ki;
+                  float *dst;
+
+                  if (iy < 0 || iy >= s->h)
+                    continue;
+                  dst = plane + (size_t) iy * s->w - pad + kj;
+                  if (st == 1)
+                    for (int ox = lo; ox < hi; ox++)
+                      dst[ox] += src[ox];
+                  else
+                    for (int ox = lo; ox < hi; ox++)
+                      dst[(size_t) ox * st] += src[ox];
+                }
+            }
+      }
+}
+
+typedef struct
+{
+  const NnConvShape *s;
+  float *y, *dx, *work;
+  const float *x, *w, *b, *dy;
+  float *dw_parts;    /* (parts, f c k k) */
+  double *db_parts;   /* (parts, f) */
+} ConvJob;
+
+static void
+part_bounds (int n, int part, int parts, int *s0, int *s1)
+{
+  *s0 = (int) ((gint64) n * part / parts);
+  *s1 = (int) ((gint64) n * (part + 1) / parts);
+}
+
+static int
+conv_parts (const NnConvShape *s)
+{
+  double macs = (double) s->n * s->f * s->c * s->k * s->k * s->oh * s->ow;
+
+  if (macs < NN_SGEMM_SMALL)
+    return 1;
+  return MIN (nn_team_get_threads (), s->n);
+}
+
+static void
+conv_forward_part (gpointer data, int part, int parts)
+{
+  const ConvJob *job = data;
+  const NnConvShape *s = job->s;
+  const int ckk = s->c * s->k * s->k;
+  const size_t p = (size_t) s->oh * s->ow, ld = (size_t) s->n * p;
+  float *cols = conv_cols (s, job->work), *tmp = conv_tmp (s, job->work);
+  int s0, s1;
+
+  part_bounds (s->n, part, parts, &s0, &s1);
+  if (s1 <= s0)
+    return;
+  im2col (cols, job->x, s, s0, s1);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->f, (int) ((s1 - s0) * p), ckk,
+               1.0f, job->w, ckk, cols + s0 * p, (int) ld, 0.0f, tmp + s0 * p, (int) ld);
+  for (int i = s0; i < s1; i++)
+    for (int f = 0; f < s->f; f++)
+      {
+        const float *src = tmp + (size_t) f * ld + (size_t) i * p;
+        float *dst = job->y + ((size_t) i * s->f + f) * p;
+        const float bias = job->b[f];
+
+        for (size_t q = 0; q < p; q++)
+          dst[q] = src[q] + bias;
+      }
+}
+
+void
+nn_conv2d_forward (float *y, float *work, const float *x, const float *w, const float *b,
+                   const NnConvShape *s)
+{
+  ConvJob job = { .s = s, .y = y, .work = work, .x = x, .w = w, .b = b };
+
+  openblas_one_thread ();
+  nn_team_run (conv_parts (s), conv_forward_part, &job);
+}
+
+static void
+conv_backward_part (gpointer data, int part, int parts)
+{
+  const ConvJob *job = data;
+  const NnConvShape *s = job->s;
+  const int ckk = s->c * s->k * s->k;
+  const size_t p = (size_t) s->oh * s->ow, ld = (size_t) s->n * p;
+  float *cols = conv_cols (s, job->work), *tmp = conv_tmp (s, job->work);
+  float *dw = job->dw_parts + (size_t) part * s->f * ckk;
+  double *db = job->db_parts + (size_t) part * s->f;
+  int s0, s1;
+
+  part_bounds (s->n, part, parts, &s0, &s1);
+  if (s1 <= s0)
+    {
+      memset (dw, 0, sizeof (float) * s->f * ckk);
+      for (int f = 0; f < s->f; f++)
+        db[f] = 0.0;
+      return;
+    }
+  for (int f = 0; f < s->f; f++)
+    {
+      double acc = 0.0;
+
+      for (int i = s0; i < s1; i++)
+        {
+          const float *src = job->dy + ((size_t) i * s->f + f) * p;
+          float *dst = tmp + (size_t) f * ld + (size_t) i * p;
+
+          for (size_t q = 0; q < p; q++)
+            {
+              dst[q] = src[q];
+              acc += src[q];
+            }
+        }
+      db[f] = acc;
+    }
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->f, ckk, (int) ((s1 - s0) * p),
+               1.0f, tmp + s0 * p, (int) ld, cols + s0 * p, (int) ld, 0.0f, dw, ckk);
+  if (job->dx == NULL)
+    return;
+  /* The lowered input is spent: its place takes its gradient. */
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int) ((s1 - s0) * p), s->f,
+               1.0f, job->w, ckk, tmp + s0 * p, (int) ld, 0.0f, cols + s0 * p, (int) ld);
+  col2im (job->dx, cols, s, s0, s1);
+}
+
+/* Runs the parts, then sums their gradients in part order into dw and db
+ * (keep 0: overwritten) as w = keep w + scale dw. */
+static void
+conv_backward_run (float *dx, float *dw, float *db, float keep, float scale, const float *dy,
+                   float *work, const float *w, const NnConvShape *s)
+{
+  const int parts = conv_parts (s);
+  const size_t n_w = (size_t) s->f * s->c * s->k * s->k;
+  ConvJob job = { .s = s, .dx = dx, .work = work, .w = w, .dy = dy };
+
+  openblas_one_thread ();
+  job.dw_parts = g_new (float, parts * n_w);
+  job.db_parts = g_new (double, (size_t) parts * s->f);
+  nn_team_run (parts, conv_backward_part, &job);
+  for (size_t j = 0; j < n_w; j++)
+    {
+      float sum = job.dw_parts[j];
+
+      for (int part = 1; part < parts; part++)
+        sum += job.dw_parts[part * n_w + j];
+      dw[j] = keep != 0.0f ? keep * dw[j] + scale * sum : scale * sum;
+    }
+  for (int f = 0; f < s->f; f++)
+    {
+      double sum = job.db_parts[f];
+
+      for (int part = 1; part < parts; part++)
+        sum += job.db_parts[(size_t) part * s->f + f];
+      db[f] = (float) ((keep != 0.0f ? (double) keep * db[f] : 0.0) + scale * sum);
+    }
+  g_free (job.dw_parts);
+  g_free (job.db_parts);
+}
+
+void
+nn_conv2d_backward (float *dx, float *dw, float *db, const float *dy, float *work,
+                    const float *w, const NnConvShape *s)
+{
+  conv_backward_run (dx, dw, db, 0.0f, 1.0f, dy, work, w, s);
+}
+
+void
+nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, float *work,
+                        const NnConvShape *s, float lr, float weight_decay)
+{
+  /* The parts read the old weights; the step comes after them. */
+  conv_backward_run (dx, w, b, 1.0f - lr * weight_decay, -lr, dy, work, w, s);
+}
+
+/* Max pooling: windows of k x k at stride; the index of each maximum in
+ * its plane goes to arg (as a float: planes are far below 2^24). */
+void
+nn_maxpool_forward (float *y, float *arg, const float *x, const NnConvShape *s)
+{
+  const int k = s->k, st = s->stride, oh = s->oh, ow = s->ow;
+  const size_t hw = (size_t) s->h * s->w, p = (size_t) oh * ow;
+
+  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+    {
+      const float *xp = x + plane * hw;
+      float *yp = y + plane * p, *ap = arg + plane * p;
+
+      for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+          {
+            int best = oy * st * s->w + ox * st;
+            float m = -INFINITY;
+
+            for (int ki = 0; ki < k; ki++)
+              for (int kj = 0; kj < k; kj++)
+                {
+                  int at = (oy * st + ki) * s->w + ox * st + kj;
+                  float v = xp[at];
+
+                  if (v > m || isnan (v))
+                    {
+                      m = v;
+                      best = at;
+                    }
+                }
+            yp[oy * ow + ox] = m;
+            ap[oy * ow + ox] = (float) best;
+          }
+    }
+}
+
+void
+nn_maxpool_backward (float *dx, const float *dy, const float *arg, const NnConvShape *s)
+{
+  const size_t hw = (size_t) s->h * s->w, p = (size_t) s->oh * s->ow;
+
+  memset (dx, 0, sizeof (float) * s->n * s->c * hw);
+  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+    {
+      float *dp = dx + plane * hw;
+      const float *gp = dy + plane * p, *ap = arg + plane * p;
+
+      for (size_t q = 0; q < p; q++)
+        dp[(size_t) ap[q]] += gp[q];
+    }
+}
+
+void
+nn_avgpool_forward (float *y, const float *x, const NnConvShape *s)
+{
+  const int k = s->k, st = s->stride, oh = s->oh, ow = s->ow;
+  const size_t hw = (size_t) s->h * s->w, p = (size_t) oh * ow;
+  const float scale = 1.0f / (float) (k * k);
+
+  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+    {
+      const float *xp = x + plane * hw;
+      float *yp = y + plane * p;
+
+      for (int oy = 0; oy < oh; oy++)
+        {
+          float *row = yp + (size_t) oy * ow;
+
+          for (int ox = 0; ox < ow; ox++)
+            row[ox] = 0.0f;
+          for (int ki = 0; ki < k; ki++)
+            {
+              const float *src = xp + (size_t) (oy * st + ki) * s->w;
+
+              for (int kj = 0; kj < k; kj++)
+                for (int ox = 0; ox < ow; ox++)
+                  row[ox] += src[(size_t) ox * st + kj];
+            }
+          for (int ox = 0; ox < ow; ox++)
+            row[ox] *= scale;
+        }
+    }
+}
+
+void
+nn_avgpool_backward (float *dx, const float *dy, const NnConvShape *s)
+{
+  const int k = s->k, st = s->stride, oh = s->oh, ow = s->ow;
+  const size_t hw = (size_t) s->h * s->w, p = (size_t) oh * ow;
+  const float scale = 1.0f / (float) (k * k);
+
+  memset (dx, 0, sizeof (float) * s->n * s->c * hw);
+  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+    {
+      float *dp = dx + plane * hw;
+      const float *gp = dy + plane * p;
+
+      for (int oy = 0; oy < oh; oy++)
+        for (int ki = 0; ki < k; ki++)
+          {
+            float *dst = dp + (size_t) (oy * st + ki) * s->w;
+
+            for (int kj = 0; kj < k; kj++)
+              for (int ox = 0; ox < ow; ox++)
+                dst[(size_t) ox * st + kj] += scale * gp[(size_t) oy * ow + ox];
+          }
+    }
+}

@@ -81,6 +81,58 @@ void nn_dense_backward_sgd_replicated (float *din, float *w, float *b, const flo
                                        const float *const *in, int n_in, int n, int in_dim,
                                        int out_dim, float lr, float weight_decay);
 
+/* The dimensions of a 2-D convolution or pooling over a batch, as
+ * PyTorch's Conv2d (square kernel, same stride and padding both ways,
+ * floor mode): x (n, c, h, w) -> y (n, f, oh, ow), with
+ * oh = (h + 2 pad - k) / stride + 1 and ow likewise. Pooling has f = c. */
+typedef struct
+{
+  int n, c, h, w;    /* the input */
+  int f, k, stride, pad;
+  int oh, ow;        /* the output, from the above (nn_conv_shape_init) */
+} NnConvShape;
+
+void   nn_conv_shape_init (NnConvShape *s, int n, int c, int h, int w, int f, int k,
+                           int stride, int pad);
+/* Floats per sample of the convolution's workspace: its lowered input,
+ * (c k k, oh ow), kept from forward for backward, and a copy of its
+ * output or output gradient, (f, oh ow). */
+size_t nn_conv_scratch    (const NnConvShape *s);
+
+/* y (n,f,oh,ow) = conv (x (n,c,h,w), w (f,c,k,k)) + b (f), as im2col and
+ * one product per part of the batch, the parts shared out over the team.
+ * @work: (n, nn_conv_scratch ()) floats, left for backward. */
+void nn_conv2d_forward      (float *y, float *work, const float *x, const float *w,
+                             const float *b, const NnConvShape *s);
+/* After forward with the same @work (which it overwrites): dw (f,c,k,k) and
+ * db (f) from dy (n,f,oh,ow), and dx (n,c,h,w) unless it is NULL. The
+ * parts' weight gradients are summed in part order, so the numbers depend
+ * only on the thread count. */
+void nn_conv2d_backward     (float *dx, float *dw, float *db, const float *dy, float *work,
+                             const float *w, const NnConvShape *s);
+/* The same with an SGD step folded in: dx from the old weights, then
+ * w = (1 - lr wd) w - lr dw and b likewise, in place. */
+void nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, float *work,
+                             const NnConvShape *s, float lr, float weight_decay);
+/* The oracle: direct loops in double. */
+void nn_ref_conv2d_forward  (float *y, const float *x, const float *w, const float *b,
+                             const NnConvShape *s);
+void nn_ref_conv2d_backward (float *dx, float *dw, float *db, const float *dy, const float *x,
+                             const float *w, const NnConvShape *s);
+
+/* Pooling over k x k windows (no padding): y (n,c,oh,ow). Max pooling
+ * keeps in @arg (n,c,oh,ow) the index in its channel's h x w plane of
+ * each maximum (the first of equals; a NaN wins, as in PyTorch), which its
+ * backward scatters dy to. Backward overwrites dx (n,c,h,w). */
+void nn_maxpool_forward     (float *y, float *arg, const float *x, const NnConvShape *s);
+void nn_maxpool_backward    (float *dx, const float *dy, const float *arg, const NnConvShape *s);
+void nn_avgpool_forward     (float *y, const float *x, const NnConvShape *s);
+void nn_avgpool_backward    (float *dx, const float *dy, const NnConvShape *s);
+void nn_ref_maxpool_forward  (float *y, const float *x, const NnConvShape *s);
+void nn_ref_maxpool_backward (float *dx, const float *dy, const float *x, const NnConvShape *s);
+void nn_ref_avgpool_forward  (float *y, const float *x, const NnConvShape *s);
+void nn_ref_avgpool_backward (float *dx, const float *dy, const NnConvShape *s);
+
 /* 1 / (1 + e^-x), in the form whose exponential cannot overflow. */
 static inline float
 nn_sigmoid (float x)
