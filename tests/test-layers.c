@@ -410,6 +410,8 @@ test_layer_registry (void)
       g_assert_no_error (error);
       if (kind == NN_LAYER_DENSE)
         g_assert_cmpuint (info.n_macs, ==, 18 * (size_t) spec.arg[0]);
+      else if (kind == NN_LAYER_CONV)
+        g_assert_cmpuint (info.n_macs, ==, 2 * spec.arg[1] * spec.arg[1] * nn_shape_size (info.out));
       else if (ops->macs == NULL)
         g_assert_cmpuint (info.n_macs, ==, 0);
       n = ops->params ? ops->params (&spec, info.in, info.out, params) : 0;
