@@ -5,7 +5,8 @@
  *   backprop-cli train --resume FILE.backprop [--epochs N] [--json]
  *   backprop-cli eval  --model FILE --dataset NAME [--data-dir DIR] [--json]
  *   backprop-cli info  (--model FILE | FILE.backprop)
- *   backprop-cli bench [--data-dir DIR] [--epochs N] [--threads N]
+ *   backprop-cli bench [--data-dir DIR] [--net SPEC] [--optimizer NAME] [--batch N]
+ *                      [--epochs N] [--threads N] [--keep-denormals]
  *
  * It links the engine alone. Results go to stdout (one JSON object per
  * epoch with --json), progress and messages to stderr; any bad input ends
@@ -236,7 +237,7 @@ static double opt_lr = UNSET_DOUBLE, opt_val_fraction = 0, opt_momentum = UNSET_
 static double opt_weight_decay = 0, opt_noise = UNSET_DOUBLE;
 static int opt_batch = UNSET_INT, opt_epochs = UNSET_INT, opt_threads = 0, opt_samples = UNSET_INT;
 static gint64 opt_seed = 1;
-static gboolean opt_json, opt_nesterov, opt_no_standardize, opt_no_progress;
+static gboolean opt_json, opt_nesterov, opt_no_standardize, opt_no_progress, opt_keep_denormals;
 
 static const GOptionEntry data_entries[] = {
   { "dataset", 0, 0, G_OPTION_ARG_STRING, &opt_dataset,
@@ -274,6 +275,13 @@ static const GOptionEntry train_entries[] = {
   { "init-from", 0, 0, G_OPTION_ARG_FILENAME, &opt_init_from,
     "Start from a saved model's weights (the network must be the model's)", "MODEL" },
   { "no-progress", 0, 0, G_OPTION_ARG_NONE, &opt_no_progress, "No progress bar", NULL },
+  { NULL }
+};
+
+static const GOptionEntry bench_entries[] = {
+  { "keep-denormals", 0, 0, G_OPTION_ARG_NONE, &opt_keep_denormals,
+    "Compute denormal floats instead of flushing them to zero (to measure what that costs)",
+    NULL },
   { NULL }
 };
 
@@ -810,7 +818,9 @@ cmd_info (const char *project_path)
   return 0;
 }
 
-/* bench: the MNIST MLP with plain SGD against the floor set by its GEMMs */
+/* bench: a network's training speed (the MNIST MLP with plain SGD unless
+ * --net says otherwise) against the floor set by its lowering and matrix
+ * products alone (nn_network_time_floor ()) */
 
 static long
 peak_rss_kb (void)
@@ -820,62 +830,6 @@ peak_rss_kb (void)
   return ru.ru_maxrss;
 }
 
-static double
-gemm_floor (int n_batches, int batch, const int *dims, int n_dims)
-{
-  /* The same sgemm calls one training batch makes, on random data:
-   * forward x W^T for every layer, dW = dout^T in for every layer and
-   * din = dout W for every layer but the first. */
-  float *w[8], *dw[8], *act[8], *grad[8];
-  NnRng rng;
-  double t0, t;
-
-  nn_rng_init (&rng, 1, 1);
-  for (int l = 0; l < n_dims; l++)
-    {
-      size_t size = (size_t) batch * dims[l];
-      act[l] = g_new (float, size);
-      grad[l] = g_new (float, size);
-      for (size_t k = 0; k < size; k++)
-        act[l][k] = grad[l][k] = nn_rng_uniform (&rng);
-      if (l > 0)
-        {
-          size_t ws = (size_t) dims[l] * dims[l - 1];
-          w[l] = g_new (float, ws);
-          dw[l] = g_new (float, ws);
-          for (size_t k = 0; k < ws; k++)
-            w[l][k] = nn_rng_uniform (&rng) * 0.01f;
-        }
-    }
-  t0 = nn_now ();
-  for (int b = 0; b < n_batches; b++)
-    {
-      for (int l = 1; l < n_dims; l++)
-        nn_sgemm (false, true, batch, dims[l], dims[l - 1], 1.0f, act[l - 1], dims[l - 1],
-                  w[l], dims[l - 1], 0.0f, act[l], dims[l]);
-      for (int l = n_dims - 1; l >= 1; l--)
-        {
-          nn_sgemm (true, false, dims[l], dims[l - 1], batch, 1.0f, grad[l], dims[l],
-                    act[l - 1], dims[l - 1], 0.0f, dw[l], dims[l - 1]);
-          if (l > 1)
-            nn_sgemm (false, false, batch, dims[l - 1], dims[l], 1.0f, grad[l], dims[l],
-                      w[l], dims[l - 1], 0.0f, grad[l - 1], dims[l - 1]);
-        }
-    }
-  t = nn_now () - t0;
-  for (int l = 0; l < n_dims; l++)
-    {
-      g_free (act[l]);
-      g_free (grad[l]);
-      if (l > 0)
-        {
-          g_free (w[l]);
-          g_free (dw[l]);
-        }
-    }
-  return t;
-}
-
 typedef struct
 {
   double samples_per_second;  /* the best epoch's */
@@ -883,20 +837,28 @@ typedef struct
   int n_batches, batch;
 } BenchState;
 
-/* The bench network; bench_dims are its layer widths on MNIST's 784 inputs. */
+/* The bench's network when --net is not given: the MNIST MLP. */
 #define BENCH_SPEC "dense:128,relu,dense:64,relu,dense:10"
-static const int bench_dims[] = { 784, 128, 64, 10 };
 
 static void
 bench_epoch (NnTrainer *trainer, const NnEpochReport *r, gpointer user_data)
 {
   BenchState *st = user_data;
+  NnNetwork *net = nn_trainer_get_network (trainer);
+  unsigned mode = nn_fp_get_mode ();
+  double floor_s;
 
   st->samples_per_second = MAX (st->samples_per_second, r->samples_per_second);
   /* A floor pass after every epoch, so both see the same spells of load
-   * from other processes on a shared machine; the best of each is kept. */
-  st->floor_seconds = MIN (st->floor_seconds, gemm_floor (st->n_batches, st->batch, bench_dims,
-                                                          G_N_ELEMENTS (bench_dims)));
+   * from other processes on a shared machine; the best of each is kept.
+   * It runs on the trained weights with denormals treated as training
+   * treats them. */
+  if (!nn_trainer_get_config (trainer)->keep_denormals)
+    nn_fp_set_mode (NN_FP_FLUSH);
+  floor_s = nn_network_time_floor (net, st->batch, st->n_batches);
+  nn_fp_set_mode (mode);
+  if (floor_s > 0.0)
+    st->floor_seconds = MIN (st->floor_seconds, floor_s);
   g_printerr ("  epoch %d: %.2f s, %.0f samples/s, test accuracy %.2f%%\n", r->epoch + 1,
               r->epoch_seconds, r->samples_per_second, r->test ? 100.0 * r->test->accuracy : NAN);
 }
@@ -907,29 +869,47 @@ cmd_bench (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(NnData) data = NULL;
   g_autoptr(NnNetSpec) spec = NULL;
+  g_autofree char *spec_text = NULL;
   NnTrainConfig config;
   NnTrainer *trainer;
   BenchState st = { 0 };
   NnTrainCallbacks cb = { NULL, bench_epoch, NULL };
+  NnOptimKind kind = opt_net != NULL ? NN_OPTIM_MOMENTUM : NN_OPTIM_SGD;
   double load_s, floor_rate;
   int batch = opt_batch != UNSET_INT ? opt_batch : 64;
 
+  if (opt_optimizer && !nn_optim_from_name (opt_optimizer, &kind))
+    return usage_error ("unknown optimizer “%s”; use sgd, momentum or adam", opt_optimizer);
+  if (opt_threads < 0 || opt_threads > 256)
+    return usage_error ("--threads must be between 1 and 256");
+  if (opt_epochs != UNSET_INT && opt_epochs < 1)
+    return usage_error ("--epochs must be at least 1");
+  spec = nn_net_spec_parse (opt_net != NULL ? opt_net : BENCH_SPEC, &error);
+  if (spec == NULL)
+    return fail (EXIT_USAGE, error, NULL);
+
   nn_train_config_init (&config);
-  config.optim = nn_optim_config_default (NN_OPTIM_SGD);
-  config.optim.lr = 0.01f;
+  config.optim = nn_optim_config_default (kind);
+  /* SGD and momentum at the learning rate of the Python benches (bench/). */
+  if (kind != NN_OPTIM_ADAM)
+    config.optim.lr = 0.01f;
+  if (opt_lr != UNSET_DOUBLE)
+    config.optim.lr = (float) opt_lr;
+  if (opt_momentum != UNSET_DOUBLE)
+    config.optim.momentum = (float) opt_momentum;
   config.batch_size = batch;
   /* The best of a few epochs, and of as many floor passes between them:
    * on a shared machine the best of several is the least disturbed
    * figure of each (as timeit takes). */
   config.epochs = opt_epochs != UNSET_INT ? opt_epochs : 3;
   config.threads = opt_threads;
+  config.keep_denormals = opt_keep_denormals;
 
   load_s = nn_now ();
   data = load_data (opt_dataset ? opt_dataset : "mnist", &error);
   if (data == NULL)
     return fail (1, error, NULL);
   load_s = nn_now () - load_s;
-  spec = nn_net_spec_parse (BENCH_SPEC, NULL);
   trainer = nn_trainer_new (spec, data, &config, &error);
   if (trainer == NULL)
     return fail (1, error, NULL);
@@ -937,9 +917,11 @@ cmd_bench (void)
   st.batch = batch;
   st.n_batches = (data->n_train + batch - 1) / batch;
   st.floor_seconds = G_MAXDOUBLE;
-  g_printerr ("Training " BENCH_SPEC " on %s, batch %d, SGD, "
-              "%d thread(s), OpenBLAS %s kernels\n",
-              data->title, batch, nn_trainer_get_threads (trainer), openblas_get_corename ());
+  spec_text = nn_net_spec_to_string (spec);
+  g_printerr ("Training %s on %s, batch %d, %s lr %g, %d thread(s), denormals %s, "
+              "OpenBLAS %s kernels\n", spec_text, data->title, batch,
+              nn_optim_label (kind), (double) config.optim.lr, nn_trainer_get_threads (trainer),
+              config.keep_denormals ? "kept" : "flushed", openblas_get_corename ());
   if (!nn_trainer_run (trainer, &cb, &st, &error))
     {
       nn_trainer_free (trainer);
@@ -962,7 +944,8 @@ static const char *summary =
   "  train   Train a network on a dataset\n"
   "  eval    Evaluate a saved model on a dataset's test set\n"
   "  info    Describe a saved model (--model FILE) or a project (FILE.backprop)\n"
-  "  bench   Measure training speed against the GEMM floor on MNIST\n"
+  "  bench   Measure training speed on MNIST against the floor of its matrix products\n"
+  "          (the MLP with SGD, or --net SPEC with momentum; batch 64)\n"
   "\n"
   "Datasets: xor, circles, spiral, gaussians, regression, mnist, fashion-mnist, csv:PATH";
 
@@ -1012,6 +995,12 @@ main (int argc, char *argv[])
       group = g_option_group_new ("train", "Training options:", "Show training options", NULL, NULL);
       g_option_group_add_entries (group, train_entries);
       g_option_context_add_group (ctx, group);
+      if (g_str_equal (cmd, "bench"))
+        {
+          group = g_option_group_new ("bench", "Bench options:", "Show bench options", NULL, NULL);
+          g_option_group_add_entries (group, bench_entries);
+          g_option_context_add_group (ctx, group);
+        }
     }
   else if (g_str_equal (cmd, "eval") || g_str_equal (cmd, "info"))
     {

@@ -1,5 +1,5 @@
-"""What bench/numpy_mlp.py and bench/torch_mlp.py share: the command line
-and reading MNIST's IDX .gz files into numpy arrays."""
+"""What bench/numpy_mlp.py, bench/torch_mlp.py and bench/torch_cnn.py share:
+the command line and reading MNIST's IDX .gz files into numpy arrays."""
 import argparse
 import gzip
 import os
@@ -8,11 +8,11 @@ import struct
 import numpy as np
 
 
-def parse_args(extra=None):
+def parse_args(extra=None, optimizers=("sgd", "adam"), optimizer="sgd"):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", default=os.environ.get("BACKPROP_DATA_DIR", "../shared/datasets"))
     ap.add_argument("--dataset", default="mnist")
-    ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    ap.add_argument("--optimizer", choices=list(optimizers), default=optimizer)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--batch", type=int, default=64)

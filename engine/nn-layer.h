@@ -154,6 +154,15 @@ typedef struct
    * its weights in place, leaving its gradients stale. */
   void     (*backward)   (NnLayerRun *l, float *din, const float *dout, const float *const *x,
                           int n_x, int n, const float *sgd);
+  /* For the bench's floor (nn_network_time_floor ()): what its forward
+   * (@backward FALSE) or backward spends in lowering its input and in
+   * matrix products alone, the same calls on the same shapes, shared out
+   * over the cores the same way, on a batch of @n: x (n, in_size), dout
+   * (n, out_size), din (n, in_size) or NULL where backward skips it. It
+   * may write its output, scratch and gradients, not its parameters; the
+   * numbers are not used. NULL: it runs no product (elementwise kinds). */
+  void     (*floor)      (NnLayerRun *l, gboolean backward, const float *x, float *din,
+                          const float *dout, int n);
 } NnLayerOps;
 
 /* The table of @kind (NULL for a kind out of range). */

@@ -442,3 +442,65 @@ nn_network_predict (NnNetwork *net, const float *x, int n, float *out)
     }
   return TRUE;
 }
+
+static void
+fill_random (float *v, size_t m, NnRng *rng)
+{
+  for (size_t k = 0; k < m; k++)
+    v[k] = nn_rng_range (rng, -1.0f, 1.0f);
+}
+
+double
+nn_network_time_floor (NnNetwork *net, int n, int n_batches)
+{
+  size_t in_size = nn_network_get_in_size (net), out_size = nn_network_get_out_size (net);
+  g_autofree float *x = NULL, *dout = NULL;
+  double t0;
+  NnRng rng;
+
+  if (n <= 0 || !ensure_capacity (net, n))
+    return -1.0;
+  x = g_try_new (float, (size_t) n * in_size);
+  dout = g_try_new (float, (size_t) n * out_size);
+  if (x == NULL || dout == NULL)
+    return -1.0;
+  /* Numbers of the sizes training sees (no NaN or denormal from fresh
+   * memory to slow the products), and every activation buffer written by
+   * one evaluation pass. */
+  nn_rng_init (&rng, 1, 0xf1002);
+  fill_random (x, (size_t) n * in_size, &rng);
+  fill_random (dout, (size_t) n * out_size, &rng);
+  fill_random (net->gbuf[0], (size_t) n * net->max_size, &rng);
+  fill_random (net->gbuf[1], (size_t) n * net->max_size, &rng);
+  forward (net, (const float *const *) &x, 1, n, FALSE, NULL);
+
+  t0 = nn_now ();
+  for (int b = 0; b < n_batches; b++)
+    {
+      const float *g = dout;
+      int which = 0;
+
+      for (int i = 0; i < net->n_layers; i++)
+        {
+          Layer *l = &net->layers[i];
+
+          if (l->ops->floor != NULL)
+            l->ops->floor (l, FALSE, i > 0 ? net->layers[i - 1].out : x, NULL, NULL, n);
+        }
+      for (int i = net->n_layers - 1; i >= 0; i--)
+        {
+          Layer *l = &net->layers[i];
+          float *din = NULL;
+
+          if (i > 0)
+            {
+              din = net->gbuf[which];
+              which ^= 1;
+            }
+          if (l->ops->floor != NULL)
+            l->ops->floor (l, TRUE, i > 0 ? net->layers[i - 1].out : x, din, g, n);
+          g = din;
+        }
+    }
+  return nn_now () - t0;
+}

@@ -76,6 +76,15 @@ void              nn_network_backward       (NnNetwork *net, const float *dout, 
 void              nn_network_backward_sgd   (NnNetwork *net, const float *dout, int n,
                                              gboolean skip_last, float lr, float weight_decay);
 
+/* Seconds that @n_batches training batches of @n samples spend in the
+ * layers' lowering and matrix products alone (NnLayerOps.floor: forward
+ * through the layers, then backward, the first layer's input gradient
+ * skipped as training skips it), on the network's own buffers filled with
+ * random numbers: the floor the bench holds training speed against. The
+ * weights stay as they were; the activations and gradients do not. -1
+ * when the buffers for @n could not be allocated. */
+double            nn_network_time_floor     (NnNetwork *net, int n, int n_batches);
+
 /* Evaluation-mode outputs for any number of samples, in chunks. */
 gboolean          nn_network_predict        (NnNetwork *net, const float *x, int n, float *out);
 

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -392,6 +393,72 @@ test_save_onto_fifo (void)
   }
 }
 
+/* The value of the line "@key VALUE" of a bench's output, or NAN. */
+static double
+bench_value (const char *out, const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  size_t len = strlen (key);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], key) && lines[i][len] == ' ')
+      return g_ascii_strtod (lines[i] + len + 1, NULL);
+  return NAN;
+}
+
+/* bench trains the network --net gives, with momentum unless told
+ * otherwise, and sets it against the floor of its own products. */
+static void
+test_bench (void)
+{
+  const char *data_dir = g_getenv ("BACKPROP_TEST_DATA");
+  const char *keys[] = { "train_samples_per_second", "gemm_floor_samples_per_second",
+                         "fraction_of_gemm_floor" };
+  double rate, floor_rate;
+
+  g_assert_nonnull (data_dir);
+  {
+    g_auto(Run) r;
+
+    run_cli (&r, "bench", "--data-dir", data_dir, "--net", "dense:32,relu,dense:10",
+             "--epochs", "2", "--batch", "128", NULL);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.err, "Training dense:32,relu,dense:10 on MNIST, batch 128, "
+                                     "SGD with momentum"));
+    for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+      g_assert_cmpfloat (bench_value (r.out, keys[k]), >, 0.0);
+    rate = bench_value (r.out, "train_samples_per_second");
+    floor_rate = bench_value (r.out, "gemm_floor_samples_per_second");
+    g_assert_cmpfloat (fabs (bench_value (r.out, "fraction_of_gemm_floor") - rate / floor_rate),
+                       <, 0.002);
+    /* Training does more than its products: the floor is above it. */
+    g_assert_cmpfloat (floor_rate, >, rate);
+  }
+  {
+    g_auto(Run) r;
+
+    run_cli (&r, "bench", "--data-dir", data_dir, "--net", "dense:16,relu,dense:10",
+             "--optimizer", "adam", "--epochs", "1", "--keep-denormals", NULL);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.err, "batch 64, Adam"));
+    g_assert_nonnull (strstr (r.err, "denormals kept"));
+  }
+  {
+    g_auto(Run) r;
+
+    run_cli (&r, "bench", "--data-dir", data_dir, "--net", "dense:0", NULL);
+    assert_clear_failure (&r, "dense");
+    g_assert_cmpint (r.status, ==, 2);
+  }
+  {
+    g_auto(Run) r;
+
+    run_cli (&r, "bench", "--data-dir", data_dir, "--optimizer", "rmsprop", NULL);
+    assert_clear_failure (&r, "rmsprop");
+    g_assert_cmpint (r.status, ==, 2);
+  }
+}
+
 static void
 test_help (void)
 {
@@ -635,6 +702,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/eval-json-nan", test_eval_json_nan);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/bench", test_bench);
   g_test_add_func ("/cli/save-onto-fifo", test_save_onto_fifo);
   g_test_add_func ("/cli/checkpoint-resume", test_checkpoint_resume);
   g_test_add_func ("/cli/checkpoint-existing", test_checkpoint_existing);

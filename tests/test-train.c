@@ -731,6 +731,80 @@ test_denormals (void)
   }
 }
 
+typedef struct
+{
+  int    batch;
+  double seconds;  /* of all floor passes */
+  int    passes;
+} FloorRun;
+
+static void
+floor_epoch (NnTrainer *t, const NnEpochReport *r, gpointer user_data)
+{
+  FloorRun *fr = user_data;
+  NnNetwork *net = nn_trainer_get_network (t);
+  size_t n = nn_network_get_n_params (net);
+  g_autofree float *before = g_memdup2 (nn_network_get_params (net), n * sizeof (float));
+  double s = nn_network_time_floor (net, fr->batch, 20);
+
+  g_assert_cmpfloat (s, >, 0.0);
+  fr->seconds += s;
+  fr->passes++;
+  g_assert_cmpmem (before, n * sizeof (float), nn_network_get_params (net), n * sizeof (float));
+}
+
+/* The bench times its floor between epochs on the trainer's own network:
+ * that leaves the weights alone and the run's numbers as they would be. */
+static void
+test_floor_leaves_training (void)
+{
+  static const NnTrainCallbacks callbacks = { NULL, floor_epoch, NULL };
+  g_autoptr(NnData) data = load ("circles", 0);
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:64,relu,dense:64,tanh,dense:2", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree float *plain = NULL;
+  NnOptimKind kinds[] = { NN_OPTIM_SGD, NN_OPTIM_ADAM };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      NnTrainConfig config;
+      NnTrainer *a, *b;
+      FloorRun fr = { 0 };
+      size_t n;
+
+      nn_train_config_init (&config);
+      config.optim = nn_optim_config_default (kinds[i]);
+      config.epochs = 3;
+      config.batch_size = 32;
+      fr.batch = config.batch_size;
+      a = nn_trainer_new (spec, data, &config, &error);
+      b = nn_trainer_new (spec, data, &config, &error);
+      g_assert_no_error (error);
+      g_assert_true (nn_trainer_run (a, NULL, NULL, &error));
+      g_assert_true (nn_trainer_run (b, &callbacks, &fr, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (fr.passes, ==, 3);
+      n = nn_network_get_n_params (nn_trainer_get_network (a));
+      g_assert_cmpmem (nn_network_get_params (nn_trainer_get_network (a)), n * sizeof (float),
+                       nn_network_get_params (nn_trainer_get_network (b)), n * sizeof (float));
+      nn_trainer_free (a);
+      nn_trainer_free (b);
+    }
+
+  /* A network with no products has a floor of (next to) nothing. */
+  {
+    g_autoptr(NnNetSpec) none = nn_net_spec_parse ("relu,softmax", NULL);
+    NnShape in = nn_shape_1d (10);
+    g_autoptr(NnNetwork) net = nn_network_new (none, in, &error);
+    g_autoptr(NnNetSpec) dense = nn_net_spec_parse ("dense:256,relu,dense:10", NULL);
+    g_autoptr(NnNetwork) dnet = nn_network_new (dense, nn_shape_1d (256), &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (nn_network_time_floor (net, 64, 50), <,
+                       nn_network_time_floor (dnet, 64, 50));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -750,5 +824,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/train/mnist-mlp", test_mnist_mlp);
   g_test_add_func ("/engine/train/mnist-98", test_mnist_98);
   g_test_add_func ("/engine/train/denormals", test_denormals);
+  g_test_add_func ("/engine/train/floor-leaves-training", test_floor_leaves_training);
   return g_test_run ();
 }

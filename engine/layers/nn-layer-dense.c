@@ -127,6 +127,23 @@ dense_backward (NnLayerRun *l, float *din, const float *dout, const float *const
                                   (int) l->out_size);
 }
 
+/* Its three products as forward and backward run them, without the bias. */
+static void
+dense_floor (NnLayerRun *l, gboolean backward, const float *x, float *din, const float *dout,
+             int n)
+{
+  int in = (int) l->in_size, out = (int) l->out_size;
+
+  if (!backward)
+    nn_sgemm (false, true, n, out, in, 1.0f, x, in, l->params, in, 0.0f, l->out, out);
+  else
+    {
+      nn_sgemm (true, false, out, in, n, 1.0f, dout, out, x, in, 0.0f, l->grads, in);
+      if (din != NULL)
+        nn_sgemm (false, false, n, in, out, 1.0f, dout, out, l->params, in, 0.0f, din, in);
+    }
+}
+
 static const char *const dense_aliases[] = { "linear", NULL };
 
 const NnLayerOps nn_layer_dense_ops = {
@@ -148,4 +165,5 @@ const NnLayerOps nn_layer_dense_ops = {
   .input_parts = dense_input_parts,
   .forward = dense_forward,
   .backward = dense_backward,
+  .floor = dense_floor,
 };
