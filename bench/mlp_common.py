@@ -17,12 +17,20 @@ def parse_args(extra=None, optimizers=("sgd", "adam"), optimizer="sgd"):
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--hidden", default="128,64",
+                    help="widths of the hidden layers, comma-separated (default 128,64)")
     if extra:
         extra(ap)
     args = ap.parse_args()
+    args.hidden = [int(w) for w in args.hidden.split(",") if w]
     if args.lr is None:
         args.lr = 0.001 if args.optimizer == "adam" else 0.01
     return args
+
+
+def spec(hidden):
+    """backprop-cli's --net for an MLP with these hidden widths on MNIST."""
+    return ",".join(f"dense:{w},relu" for w in hidden) + ",dense:10"
 
 
 def load_idx(path):

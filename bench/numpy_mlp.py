@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The MNIST MLP of the benchmark in plain numpy, for comparison.
 
-dense:128,relu,dense:64,relu,dense:10 with softmax cross-entropy, batch 64,
+dense:128,relu,dense:64,relu,dense:10 (other hidden widths with --hidden)
+with softmax cross-entropy, batch 64 (--batch),
 the same way the classic "neural network from scratch" notebooks write it:
 X @ W + b forward, the transposed products backward, plain SGD or Adam.
 Prints samples per second and test accuracy per epoch. Reads the IDX .gz
@@ -25,10 +26,11 @@ def main():
     print(f"load_seconds {time.perf_counter() - t0:.3f}")
 
     rng = np.random.default_rng(args.seed)
-    dims = [784, 128, 64, 10]
+    dims = [784] + args.hidden + [10]
+    L = len(dims) - 1
     W = [(rng.standard_normal((dims[i], dims[i + 1])) * np.sqrt(2.0 / dims[i])).astype(np.float32)
-         for i in range(3)]
-    b = [np.zeros(dims[i + 1], np.float32) for i in range(3)]
+         for i in range(L)]
+    b = [np.zeros(dims[i + 1], np.float32) for i in range(L)]
     params = W + b
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
@@ -43,24 +45,24 @@ def main():
             x = xtr[idx].astype(np.float32) / 255.0
             y = ytr[idx]
             n = len(idx)
-            h1 = np.maximum(x @ W[0] + b[0], 0)
-            h2 = np.maximum(h1 @ W[1] + b[1], 0)
-            z = h2 @ W[2] + b[2]
+            hs = [x]
+            for i in range(L - 1):
+                hs.append(np.maximum(hs[-1] @ W[i] + b[i], 0))
+            z = hs[-1] @ W[L - 1] + b[L - 1]
             z -= z.max(axis=1, keepdims=True)
             p = np.exp(z)
             p /= p.sum(axis=1, keepdims=True)
             dz = p
             dz[np.arange(n), y] -= 1
             dz /= n
-            dW2 = h2.T @ dz
-            db2 = dz.sum(0)
-            dh2 = (dz @ W[2].T) * (h2 > 0)
-            dW1 = h1.T @ dh2
-            db1 = dh2.sum(0)
-            dh1 = (dh2 @ W[1].T) * (h1 > 0)
-            dW0 = x.T @ dh1
-            db0 = dh1.sum(0)
-            grads = [dW0, dW1, dW2, db0, db1, db2]
+            dW = [None] * L
+            db = [None] * L
+            for i in range(L - 1, -1, -1):
+                dW[i] = hs[i].T @ dz
+                db[i] = dz.sum(0)
+                if i > 0:
+                    dz = (dz @ W[i].T) * (hs[i] > 0)
+            grads = dW + db
             step += 1
             if args.optimizer == "sgd":
                 for pr, g in zip(params, grads):
@@ -73,9 +75,10 @@ def main():
                     vh = v[i] / (1 - 0.999 ** step)
                     pr -= lr * mh / (np.sqrt(vh) + 1e-8)
         secs = time.perf_counter() - t0
-        h = np.maximum(xte_f @ W[0] + b[0], 0)
-        h = np.maximum(h @ W[1] + b[1], 0)
-        acc = ((h @ W[2] + b[2]).argmax(1) == yte).mean()
+        h = xte_f
+        for i in range(L - 1):
+            h = np.maximum(h @ W[i] + b[i], 0)
+        acc = ((h @ W[L - 1] + b[L - 1]).argmax(1) == yte).mean()
         print(f"epoch {epoch + 1} seconds {secs:.3f} samples_per_second {len(xtr) / secs:.0f} "
               f"test_accuracy {acc:.4f}")
 
