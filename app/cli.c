@@ -643,7 +643,7 @@ cmd_train (void)
                 "%s lr %g, batch %d, %d epochs, seed %" G_GINT64_FORMAT "\n",
                 spec_text, data->title, shape, data->n_train, data->n_val,
                 data->test ? data->test->n : 0,
-                nn_network_get_n_params (nn_trainer_get_network (trainer)),
+                nn_network_get_n_trainable (nn_trainer_get_network (trainer)),
                 nn_optim_label (config.optim.kind), (double) config.optim.lr, config.batch_size,
                 config.epochs, opt_seed);
   }
@@ -793,7 +793,10 @@ cmd_info (const char *project_path)
       g_autofree char *classes = g_strjoinv (", ", meta->class_names);
       printf ("Classes:  %s\n", classes);
     }
-  printf ("Weights:  %zu\n", nn_network_get_n_params (net));
+  printf ("Weights:  %zu\n", nn_network_get_n_trainable (net));
+  /* Running statistics are not weights: PyTorch counts them apart too. */
+  if (nn_network_get_n_params (net) > nn_network_get_n_trainable (net))
+    printf ("Buffers:  %zu\n", nn_network_get_n_params (net) - nn_network_get_n_trainable (net));
   printf ("Layers (as PyTorch nn.Sequential):\n");
   n_table = 0;
   table = nn_network_get_param_table (net, &n_table);
@@ -810,7 +813,8 @@ cmd_info (const char *project_path)
           printf ("  %d.%s [", i, table[k].name);
           for (int d = 0; d < table[k].rank; d++)
             printf (d ? ", %d" : "%d", table[k].shape[d]);
-          printf ("]%s", table[k].role == NN_PARAM_BUFFER ? " (buffer)" : "");
+          printf ("]%s%s", table[k].dtype == NN_PARAM_I64 ? " int64" : "",
+                  table[k].role == NN_PARAM_BUFFER ? " (buffer)" : "");
         }
       printf ("\n");
     }

@@ -80,6 +80,8 @@ nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 
   NnNetwork *net = nn_network_new (spec, in, NULL);
   size_t in_size, out_size, n_params;
   float *x, *r, *dx, *grads, *params;
+  const NnParamInfo *table;
+  int n_table = 0;
   NnRng rng;
   Acc acc = { 0 };
 
@@ -100,21 +102,38 @@ nn_grad_check_network_scaled (const NnNetSpec *spec, NnShape in, int n, guint64 
     x[k] = nn_rng_range (&rng, -2.0f, 2.0f);
   for (size_t k = 0; k < (size_t) n * out_size; k++)
     r[k] = nn_rng_range (&rng, -1.0f, 1.0f);
-  /* Small biases too, so their gradients are not all trivially equal. */
-  for (size_t k = 0; k < n_params; k++)
-    if (params[k] == 0.0f)
-      params[k] = nn_rng_range (&rng, -0.1f, 0.1f);
+  /* Small biases too, so their gradients are not all trivially equal.
+   * Buffers (running statistics) are no variable of the function: they
+   * are left as the layer set them, and not differentiated. */
+  table = nn_network_get_param_table (net, &n_table);
+  for (int t = 0; t < n_table; t++)
+    {
+      size_t end = table[t].offset + table[t].size;
+
+      if (table[t].role != NN_PARAM_TRAINABLE)
+        continue;
+      for (size_t k = table[t].offset; k < end; k++)
+        if (params[k] == 0.0f)
+          params[k] = nn_rng_range (&rng, -0.1f, 0.1f);
+    }
 
   objective (net, x, r, n, seed);
   nn_network_backward (net, r, n, FALSE, dx);
   memcpy (grads, nn_network_get_grads (net), sizeof (float) * n_params);
 
-  for (size_t k = 0; k < n_params; k++)
+  for (int t = 0; t < n_table; t++)
     {
-      double numeric;
+      size_t end = table[t].offset + table[t].size;
 
-      if (numeric_derivative (net, x, r, n, seed, &params[k], &numeric))
-        acc_add (&acc, grad_scale * grads[k], numeric);
+      if (table[t].role != NN_PARAM_TRAINABLE)
+        continue;
+      for (size_t k = table[t].offset; k < end; k++)
+        {
+          double numeric;
+
+          if (numeric_derivative (net, x, r, n, seed, &params[k], &numeric))
+            acc_add (&acc, grad_scale * grads[k], numeric);
+        }
     }
   for (size_t k = 0; k < (size_t) n * in_size; k++)
     {

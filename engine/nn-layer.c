@@ -332,13 +332,18 @@ nn_layer_infer (const NnLayerSpec *spec, NnShape in, NnLayerInfo *info, GError *
   info->in = in;
   info->out = in;
   info->n_params = 0;
+  info->n_trainable = 0;
   info->n_macs = 0;
   if (ops->infer != NULL && !ops->infer (spec, in, &info->out, error))
     return FALSE;
   n = ops->params ? ops->params (spec, in, info->out, params) : 0;
   g_assert (n <= NN_LAYER_MAX_TENSORS);
   for (int k = 0; k < n; k++)
-    info->n_params += params[k].size;
+    {
+      info->n_params += params[k].size;
+      if (params[k].role == NN_PARAM_TRAINABLE)
+        info->n_trainable += params[k].size;
+    }
   if (ops->macs != NULL)
     info->n_macs = ops->macs (spec, in, info->out);
   return TRUE;
@@ -353,7 +358,8 @@ nn_layer_torch_module (const NnLayerSpec *spec, const NnLayerInfo *info)
   if (ops == NULL)
     return g_strdup ("?");
   args = ops->torch_args ? ops->torch_args (spec, info->in, info->out) : NULL;
-  return g_strdup_printf ("%s(%s)", ops->torch, args ? args : "");
+  return g_strdup_printf ("%s(%s)", ops->torch_for ? ops->torch_for (spec, info->in) : ops->torch,
+                          args ? args : "");
 }
 
 NnParamInfo *

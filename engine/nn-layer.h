@@ -64,7 +64,8 @@ typedef struct
 {
   NnShape in;
   NnShape out;
-  size_t  n_params;   /* floats of all its tensors (NnParamInfo) */
+  size_t  n_params;   /* floats of all its tensors (NnParamInfo), buffers included */
+  size_t  n_trainable; /* of those, its trainable parameters' (what PyTorch counts) */
   size_t  n_macs;     /* multiply-adds of one sample's forward pass */
 } NnLayerInfo;
 
@@ -78,13 +79,28 @@ typedef enum
   NN_PARAM_BUFFER,
 } NnParamRole;
 
+/* How a tensor is written to files. Every tensor lives in the float
+ * parameter block, whatever its dtype: an I64 tensor (a count, such as
+ * batch norm's num_batches_tracked) is held there as a float, which counts
+ * exactly up to NN_PARAM_I64_MAX = 2^24 (past that a float cannot add 1),
+ * and the model and project files write and read it as int64. Only a
+ * buffer may be I64. */
+typedef enum
+{
+  NN_PARAM_F32,
+  NN_PARAM_I64,
+} NnParamDtype;
+
+#define NN_PARAM_I64_MAX 16777216.0f   /* 2^24 */
+
 typedef struct
 {
   int          layer;                      /* index in the network */
   const char  *name;                       /* "weight", "bias" (static) */
   const char  *description;                /* "weight (units, in)", for people (static) */
   NnParamRole  role;
-  int          rank;                       /* 1 .. NN_PARAM_MAX_RANK */
+  NnParamDtype dtype;
+  int          rank;                       /* 0 (a scalar, size 1) .. NN_PARAM_MAX_RANK */
   int          shape[NN_PARAM_MAX_RANK];   /* row-major, as PyTorch's */
   size_t       size;                       /* product of the shape */
   size_t       offset;                     /* in the parameter block (and gradient block) */
@@ -116,7 +132,8 @@ typedef struct
 {
   const char        *name;      /* "dense", "leaky_relu": as in specs */
   const char        *label;     /* "Dense", "Leaky ReLU": for people */
-  const char        *torch;     /* "nn.Linear": its PyTorch module */
+  const char        *torch;     /* "nn.Linear": its PyTorch module (or, with torch_for, the
+                                 * prefix common to the modules it picks, "nn.BatchNorm") */
   const char        *noun;      /* "leaky ReLU": in messages ("A leaky ReLU slope ..."); NULL: name */
   const char *const *aliases;   /* more names the parser takes ("linear"), NULL-terminated */
   guint              flags;     /* NnLayerFlags */
@@ -133,6 +150,10 @@ typedef struct
   /* Multiply-adds of one sample's forward pass, for the panel's counts
    * (a product's, not an elementwise kind's). NULL: none. */
   size_t   (*macs)       (const NnLayerSpec *spec, NnShape in, NnShape out);
+  /* Its PyTorch module on @in when that depends on it ("nn.BatchNorm2d"
+   * after a C×H×W output, "nn.BatchNorm1d" after a flat one), static.
+   * NULL: @torch. */
+  const char *(*torch_for) (const NnLayerSpec *spec, NnShape in);
   /* The PyTorch module's arguments, "784, 128" (transfer full). NULL: none. */
   char    *(*torch_args) (const NnLayerSpec *spec, NnShape in, NnShape out);
   /* Floats per sample that forward leaves for backward (a dropout mask).

@@ -17,6 +17,7 @@
 #include "nn-model-file.h"
 #include "nn-loss.h"
 
+#include <math.h>
 #include <string.h>
 
 #define FORMAT_VERSION      1
@@ -50,7 +51,8 @@ typedef struct
 {
   char    name[64];   /* "2.weight", "runs.0.2.weight" */
   int     layer;
-  int     rank;
+  NnParamDtype dtype; /* in the file; the block holds floats either way */
+  int     rank;       /* 0: a scalar */
   gint64  shape[NN_PARAM_MAX_RANK];
   size_t  offset;     /* in the parameter block */
   float  *dst;
@@ -72,6 +74,7 @@ wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, const char *pre
       g_snprintf (want[k].name, sizeof want[k].name, "%s%d.%s", prefix, table[k].layer,
                   table[k].name);
       want[k].layer = table[k].layer;
+      want[k].dtype = table[k].dtype;
       want[k].rank = table[k].rank;
       for (int d = 0; d < table[k].rank; d++)
         want[k].shape[d] = table[k].shape[d];
@@ -99,7 +102,7 @@ locate_tensors (NnNetwork *net, Want *want, int n_want, GError **error)
   for (int k = 0; k < n_want; k++)
     {
       gboolean same = table[k].layer == want[k].layer && table[k].rank == want[k].rank
-                      && table[k].offset == want[k].offset;
+                      && table[k].dtype == want[k].dtype && table[k].offset == want[k].offset;
 
       for (int d = 0; same && d < want[k].rank; d++)
         same = table[k].shape[d] == want[k].shape[d];
@@ -220,6 +223,45 @@ _nn_model_write_meta (NnStWriter *w, NnNetwork *net, const NnModelMeta *meta, GE
   return TRUE;
 }
 
+/* Elements of a tensor of @rank dimensions @shape (1 for a scalar). */
+static size_t
+count_of (int rank, const gint64 *shape)
+{
+  size_t n = 1;
+
+  for (int d = 0; d < rank; d++)
+    n *= (size_t) shape[d];
+  return n;
+}
+
+/* An I64 tensor from the floats that hold it in the block (see
+ * NnParamDtype), each a whole number from 0 to 2^24 or refused. */
+static gboolean
+write_count (NnStWriter *w, const Want *want, GError **error)
+{
+  size_t n = count_of (want->rank, want->shape);
+  gint64 *v = g_new (gint64, MAX (n, 1));
+
+  for (size_t i = 0; i < n; i++)
+    {
+      float f = want->dst[i];
+
+      if (!(f >= 0.0f && f <= NN_PARAM_I64_MAX && f == floorf (f)))
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
+                       "The network's “%s” is %g, which is not a count: counts are whole "
+                       "numbers from 0 to %.0f.", want->name, (double) f,
+                       (double) NN_PARAM_I64_MAX);
+          g_free (v);
+          return FALSE;
+        }
+      v[i] = (gint64) f;
+    }
+  nn_st_writer_add_i64_copy (w, want->name, v, want->rank, want->shape);
+  g_free (v);
+  return TRUE;
+}
+
 gboolean
 _nn_model_write_tensors (NnStWriter *w, const char *prefix, NnNetwork *net, GError **error)
 {
@@ -234,7 +276,10 @@ _nn_model_write_tensors (NnStWriter *w, const char *prefix, NnNetwork *net, GErr
   want = wanted_tensors (spec, infos, prefix, &n_want);
   ok = locate_tensors (net, want, n_want, error);
   for (int k = 0; ok && k < n_want; k++)
-    nn_st_writer_add_f32 (w, want[k].name, want[k].dst, want[k].rank, want[k].shape);
+    if (want[k].dtype == NN_PARAM_I64)
+      ok = write_count (w, &want[k], error);
+    else
+      nn_st_writer_add_f32 (w, want[k].name, want[k].dst, want[k].rank, want[k].shape);
   g_free (want);
   g_free (infos);
   return ok;
@@ -310,6 +355,37 @@ bad:
   return NULL;
 }
 
+/* An I64 tensor into the floats that hold it: only counts from 0 to 2^24,
+ * which a float holds exactly (see NnParamDtype). */
+static gboolean
+read_count (NnStFile *f, const Want *want, GError **error)
+{
+  const NnStTensor *e = want->src;
+  gint64 *v = g_new (gint64, MAX (e->count, 1));
+  gboolean ok = nn_st_read_i64 (f, e, v, error);
+
+  for (gint64 i = 0; ok && i < e->count; i++)
+    {
+      if (v[i] < 0)
+        {
+          CORRUPT ("%s is corrupt: tensor “%s” holds %" G_GINT64_FORMAT ", and a count cannot "
+                   "be negative.", nn_st_get_path (f), want->name, v[i]);
+          ok = FALSE;
+        }
+      else if (v[i] > (gint64) NN_PARAM_I64_MAX)
+        {
+          CORRUPT ("%s holds %" G_GINT64_FORMAT " in tensor “%s”, more than %.0f, the largest "
+                   "count Backprop keeps exactly.", nn_st_get_path (f), v[i], want->name,
+                   (double) NN_PARAM_I64_MAX);
+          ok = FALSE;
+        }
+      else
+        want->dst[i] = (float) v[i];
+    }
+  g_free (v);
+  return ok;
+}
+
 NnNetwork *
 _nn_model_read_tensors (NnStFile *f, const char *prefix, const NnNetSpec *spec, NnShape in,
                         GHashTable *used, GError **error)
@@ -334,6 +410,7 @@ _nn_model_read_tensors (NnStFile *f, const char *prefix, const NnNetSpec *spec, 
   for (int k = 0; k < n_want; k++)
     {
       const NnStTensor *e = nn_st_find (f, want[k].name);
+      NnDtype dtype = want[k].dtype == NN_PARAM_I64 ? NN_DTYPE_I64 : NN_DTYPE_F32;
 
       want[k].src = e;
       if (e == NULL)
@@ -343,13 +420,17 @@ _nn_model_read_tensors (NnStFile *f, const char *prefix, const NnNetSpec *spec, 
                    nn_layer_kind_name (spec->layers[want[k].layer].kind));
           goto out;
         }
-      if (e->dtype != NN_DTYPE_F32)
+      if (e->dtype != dtype)
         {
-          CORRUPT ("%s is corrupt: tensor “%s” holds integers, not the F32 weights of layer %d.",
-                   path, want[k].name, want[k].layer);
+          if (dtype == NN_DTYPE_F32)
+            CORRUPT ("%s is corrupt: tensor “%s” holds integers (I64), not the F32 values of "
+                     "layer %d.", path, want[k].name, want[k].layer);
+          else
+            CORRUPT ("%s is corrupt: tensor “%s” holds F32 numbers, not the I64 count of "
+                     "layer %d.", path, want[k].name, want[k].layer);
           goto out;
         }
-      if (!nn_st_tensor_is (e, NN_DTYPE_F32, want[k].rank, want[k].shape))
+      if (!nn_st_tensor_is (e, dtype, want[k].rank, want[k].shape))
         {
           GString *got = g_string_new (NULL), *need = g_string_new (NULL);
           nn_st_append_shape (got, e->shape, e->rank);
@@ -376,7 +457,8 @@ _nn_model_read_tensors (NnStFile *f, const char *prefix, const NnNetSpec *spec, 
   if (!locate_tensors (net, want, n_want, error))
     goto fail;
   for (int k = 0; k < n_want; k++)
-    if (!nn_st_read_f32 (f, want[k].src, want[k].dst, error))
+    if (want[k].dtype == NN_PARAM_I64 ? !read_count (f, &want[k], error)
+                                      : !nn_st_read_f32 (f, want[k].src, want[k].dst, error))
       goto fail;
   goto out;
 

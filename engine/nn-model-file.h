@@ -1,8 +1,10 @@
 /* nn-model-file.h: models as safetensors files.
  *
- * Tensors are F32, named and shaped as PyTorch's nn.Sequential state_dict
- * for the same network ("0.weight" (128, 784), "0.bias" (128), "2.weight",
- * ...), so the file loads straight into the equivalent PyTorch model. The
+ * Tensors are named and shaped as PyTorch's nn.Sequential state_dict for
+ * the same network ("0.weight" (128, 784), "0.bias" (128), "2.weight",
+ * ...), F32 but for counts, which are I64 as PyTorch keeps them (batch
+ * norm's "1.num_batches_tracked", shape []), so the file loads straight
+ * into the equivalent PyTorch model with strict=True. The
  * network spec, input shape, dataset, loss and class names go in
  * __metadata__. The reader checks every offset and size against the file
  * before it touches the data and refuses anything inconsistent.

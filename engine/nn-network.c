@@ -260,6 +260,16 @@ nn_network_get_n_params (const NnNetwork *net)
   return net->n_params;
 }
 
+size_t
+nn_network_get_n_trainable (const NnNetwork *net)
+{
+  size_t n = 0;
+
+  for (int i = 0; i < net->n_layers; i++)
+    n += net->layers[i].info.n_trainable;
+  return n;
+}
+
 float *
 nn_network_get_params (NnNetwork *net)
 {

@@ -34,7 +34,8 @@ int               nn_network_get_n_layers   (const NnNetwork *net);
 const NnLayerInfo *nn_network_get_layer_info (const NnNetwork *net, int layer);
 size_t            nn_network_get_in_size    (const NnNetwork *net);
 size_t            nn_network_get_out_size   (const NnNetwork *net);
-size_t            nn_network_get_n_params   (const NnNetwork *net);
+size_t            nn_network_get_n_params   (const NnNetwork *net);  /* floats, buffers included */
+size_t            nn_network_get_n_trainable (const NnNetwork *net); /* of them, trainable */
 float            *nn_network_get_params     (NnNetwork *net);  /* (n_params) */
 float            *nn_network_get_grads      (NnNetwork *net);  /* (n_params), same layout */
 

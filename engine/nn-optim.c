@@ -1,10 +1,17 @@
 /* nn-optim.c: SGD, momentum (optionally Nesterov) and Adam, one loop each
- * over the whole parameter block. */
+ * over the parameter block's trainable ranges (for a network: its tensors
+ * but for the buffers, which lie between them as the state_dict orders
+ * them; contiguous trainable tensors are one range). */
 #include "nn-optim.h"
 #include "nn-kernels.h"
 
 #include <math.h>
 #include <string.h>
+
+typedef struct
+{
+  size_t begin, end;   /* floats [begin, end) of the block */
+} Range;
 
 struct _NnOptimizer
 {
@@ -13,6 +20,8 @@ struct _NnOptimizer
   guint64       t;
   float        *m;   /* (n) momentum velocity, or Adam's first moment */
   float        *v;   /* (n) Adam's second moment */
+  int           n_ranges;
+  Range        *ranges;   /* (n_ranges) the floats stepped, in order */
 };
 
 static const char *names[NN_N_OPTIMS] = { "sgd", "momentum", "adam" };
@@ -98,6 +107,16 @@ check_config (const NnOptimConfig *c, GError **error)
 NnOptimizer *
 nn_optimizer_new (const NnOptimConfig *config, size_t n_params, GError **error)
 {
+  NnParamInfo all = { .role = NN_PARAM_TRAINABLE, .rank = 1, .shape = { (int) n_params },
+                      .size = n_params, .offset = 0 };
+
+  return nn_optimizer_new_for_table (config, &all, n_params > 0, n_params, error);
+}
+
+NnOptimizer *
+nn_optimizer_new_for_table (const NnOptimConfig *config, const NnParamInfo *table, int n_table,
+                            size_t n_params, GError **error)
+{
   NnOptimizer *opt;
 
   if (!check_config (config, error))
@@ -105,6 +124,21 @@ nn_optimizer_new (const NnOptimConfig *config, size_t n_params, GError **error)
   opt = g_new0 (NnOptimizer, 1);
   opt->config = *config;
   opt->n = n_params;
+  /* A parameter table lists its tensors in the order of the block. */
+  opt->ranges = g_new (Range, MAX (n_table, 1));
+  for (int k = 0; k < n_table; k++)
+    {
+      size_t begin = table[k].offset, end = table[k].offset + table[k].size;
+      size_t last = opt->n_ranges > 0 ? opt->ranges[opt->n_ranges - 1].end : 0;
+
+      g_assert (end <= n_params && begin >= last);
+      if (table[k].role != NN_PARAM_TRAINABLE || begin == end)
+        continue;
+      if (opt->n_ranges > 0 && last == begin)
+        opt->ranges[opt->n_ranges - 1].end = end;
+      else
+        opt->ranges[opt->n_ranges++] = (Range) { begin, end };
+    }
   if (config->kind != NN_OPTIM_SGD)
     opt->m = g_try_new0 (float, MAX (n_params, 1));
   if (config->kind == NN_OPTIM_ADAM)
@@ -126,6 +160,7 @@ nn_optimizer_free (NnOptimizer *opt)
     return;
   g_free (opt->m);
   g_free (opt->v);
+  g_free (opt->ranges);
   g_free (opt);
 }
 
@@ -254,7 +289,14 @@ step_part (void *data, int part, int parts)
   size_t i0 = part == 0 ? 0 : (n * part / parts) & ~(size_t) 15;
   size_t i1 = part == parts - 1 ? n : (n * (part + 1) / parts) & ~(size_t) 15;
 
-  step_range (s, i0, i1);
+  /* The part's share of the block, as far as it is trainable. */
+  for (int r = 0; r < s->opt->n_ranges; r++)
+    {
+      size_t b = MAX (i0, s->opt->ranges[r].begin), e = MIN (i1, s->opt->ranges[r].end);
+
+      if (b < e)
+        step_range (s, b, e);
+    }
 }
 
 void

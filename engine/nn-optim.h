@@ -10,9 +10,12 @@
  * with, as in PyTorch, the moments and weights in float and the scalars
  * (1 - b, the bias corrections 1 - b^t, lr / (1 - b1^t)) in double.
  * The learning rate may change between any two steps; state is kept.
+ * A network's optimizer steps its trainable tensors only, never its
+ * buffers (nn_optimizer_new_for_table ()).
  */
 #pragma once
 
+#include "nn-layer.h"
 #include "nn-types.h"
 
 G_BEGIN_DECLS
@@ -33,7 +36,7 @@ typedef struct
   gboolean    nesterov;
   double      beta1, beta2;  /* in double, as PyTorch's: 1 - beta^t cancels badly in float */
   float       eps;
-  float       weight_decay;  /* L2, all parameters */
+  float       weight_decay;  /* L2, all trainable parameters (never buffers) */
 } NnOptimConfig;
 
 const char   *nn_optim_name           (NnOptimKind kind);  /* "sgd", "momentum", "adam" */
@@ -43,7 +46,14 @@ NnOptimConfig nn_optim_config_default (NnOptimKind kind);  /* lr 0.1 sgd/momentu
 
 typedef struct _NnOptimizer NnOptimizer;
 
+/* An optimizer over a whole block of @n_params floats. */
 NnOptimizer  *nn_optimizer_new    (const NnOptimConfig *config, size_t n_params, GError **error);
+/* An optimizer over a network's block of @n_params floats that steps only
+ * the trainable tensors of its parameter table (@n_table entries): the
+ * buffers (NN_PARAM_BUFFER: running statistics, counts) get no step, no
+ * weight decay and no momentum or Adam moments (theirs stay 0). */
+NnOptimizer  *nn_optimizer_new_for_table (const NnOptimConfig *config, const NnParamInfo *table,
+                                          int n_table, size_t n_params, GError **error);
 void          nn_optimizer_free   (NnOptimizer *opt);
 void          nn_optimizer_set_lr (NnOptimizer *opt, float lr);
 float         nn_optimizer_get_lr (const NnOptimizer *opt);

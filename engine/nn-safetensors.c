@@ -599,6 +599,7 @@ typedef struct
   gint64       shape[NN_ST_MAX_RANK];
   gint64       count;
   const void  *data;
+  void        *owned;   /* @data when the writer holds a copy, else NULL */
 } Pending;
 
 struct _NnStWriter
@@ -623,7 +624,10 @@ nn_st_writer_free (NnStWriter *w)
   if (w == NULL)
     return;
   for (guint k = 0; k < w->tensors->len; k++)
-    g_free (g_array_index (w->tensors, Pending, k).name);
+    {
+      g_free (g_array_index (w->tensors, Pending, k).name);
+      g_free (g_array_index (w->tensors, Pending, k).owned);
+    }
   g_array_unref (w->tensors);
   g_ptr_array_unref (w->meta);
   g_free (w);
@@ -636,19 +640,20 @@ nn_st_writer_add_meta (NnStWriter *w, const char *key, const char *value)
   g_ptr_array_add (w->meta, g_strdup (value));
 }
 
-static void
+static Pending *
 add_tensor (NnStWriter *w, const char *name, NnDtype dtype, const void *data, int rank,
             const gint64 *shape)
 {
-  Pending p = { g_strdup (name), dtype, rank, { 0 }, 1, data };
+  Pending p = { g_strdup (name), dtype, rank, { 0 }, 1, data, NULL };
 
-  g_return_if_fail (rank >= 0 && rank <= NN_ST_MAX_RANK);
+  g_return_val_if_fail (rank >= 0 && rank <= NN_ST_MAX_RANK, NULL);
   for (int d = 0; d < rank; d++)
     {
       p.shape[d] = shape[d];
       p.count *= shape[d];
     }
   g_array_append_val (w->tensors, p);
+  return &g_array_index (w->tensors, Pending, w->tensors->len - 1);
 }
 
 void
@@ -663,6 +668,18 @@ nn_st_writer_add_i64 (NnStWriter *w, const char *name, const gint64 *data, int r
                       const gint64 *shape)
 {
   add_tensor (w, name, NN_DTYPE_I64, data, rank, shape);
+}
+
+void
+nn_st_writer_add_i64_copy (NnStWriter *w, const char *name, const gint64 *data, int rank,
+                           const gint64 *shape)
+{
+  Pending *p = add_tensor (w, name, NN_DTYPE_I64, NULL, rank, shape);
+
+  if (p == NULL)
+    return;
+  p->owned = g_memdup2 (data, MAX (p->count, 1) * sizeof (gint64));
+  p->data = p->owned;
 }
 
 /* The JSON header, unpadded. */

@@ -72,7 +72,8 @@ gboolean          nn_st_read_i64      (NnStFile *f, const NnStTensor *t, gint64 
                                        GError **error);
 
 /* Writing: tensors are laid out in the order they are added. The data is
- * borrowed until nn_st_writer_save() returns. */
+ * borrowed until nn_st_writer_save() returns (but for _copy). A rank of 0
+ * is a scalar: shape [], one element. */
 
 typedef struct _NnStWriter NnStWriter;
 
@@ -84,6 +85,9 @@ void              nn_st_writer_add_f32  (NnStWriter *w, const char *name, const 
                                          int rank, const gint64 *shape);
 void              nn_st_writer_add_i64  (NnStWriter *w, const char *name, const gint64 *data,
                                          int rank, const gint64 *shape);
+/* The same with @data copied into the writer: it need not outlive the call. */
+void              nn_st_writer_add_i64_copy (NnStWriter *w, const char *name,
+                                             const gint64 *data, int rank, const gint64 *shape);
 /* Writes the file through nn-save.h: atomically, refusing a FIFO, device
  * or folder at @path; on any failure an existing file is left intact. */
 gboolean          nn_st_writer_save     (NnStWriter *w, const char *path, GError **error);

@@ -254,7 +254,8 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
   const NnDataset *train = data->train;
   gboolean classification = train->task == NN_TASK_CLASSIFICATION;
   int n_outputs = nn_dataset_n_outputs (train);
-  int bad_layer;
+  int bad_layer, n_table = 0;
+  const NnParamInfo *table;
   g_autoptr(GError) local = NULL;
 
   if (config->batch_size < 1 || config->batch_size > 65536)
@@ -308,7 +309,11 @@ nn_trainer_new (const NnNetSpec *spec, NnData *data, const NnTrainConfig *config
   if (t->net == NULL)
     goto fail;
   nn_network_init (t->net, config->init, config->seed);
-  t->opt = nn_optimizer_new (&config->optim, nn_network_get_n_params (t->net), error);
+  /* Buffers (running statistics) are the layers' own business: the
+   * optimizer neither steps nor decays them. */
+  table = nn_network_get_param_table (t->net, &n_table);
+  t->opt = nn_optimizer_new_for_table (&config->optim, table, n_table,
+                                       nn_network_get_n_params (t->net), error);
   if (t->opt == NULL)
     goto fail;
   nn_rng_init (&t->dropout_rng, config->seed, 0xd40d);
@@ -663,7 +668,7 @@ nn_trainer_get_threads (NnTrainer *t)
   for (int k = 0; k < n_table; k++)
     if (table[k].role == NN_PARAM_TRAINABLE)
       biggest = MAX (biggest, (double) t->config.batch_size *
-                              nn_network_get_layer_info (t->net, table[k].layer)->n_params);
+                              nn_network_get_layer_info (t->net, table[k].layer)->n_trainable);
   return biggest >= NN_SGEMM_SMALL ? (int) g_get_num_processors () : 1;
 }
 

@@ -397,7 +397,7 @@ sync_rows (BpLayerPanel *self)
                              i == bad && error ? error->message : NULL);
       if (i < known)
         {
-          n_params += infos[i].n_params;
+          n_params += infos[i].n_trainable;
           n_macs += infos[i].n_macs;
         }
     }

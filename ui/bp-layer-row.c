@@ -225,9 +225,10 @@ bp_layer_row_set_info (BpLayerRow *self, const NnLayerInfo *info, const char *pr
       GString *text = g_string_new (NULL);
 
       g_string_append_printf (text, "→ %s", shape);
-      if (info->n_params > 0)
+      /* Trainable ones, as PyTorch counts them: a running mean is no parameter. */
+      if (info->n_trainable > 0)
         {
-          g_autofree char *params = _bp_format_count (info->n_params);
+          g_autofree char *params = _bp_format_count (info->n_trainable);
 
           g_string_append_printf (text, " · %s params", params);
         }
