@@ -220,3 +220,73 @@ nn_ref_avgpool_backward (float *dx, const float *dy, const NnConvShape *s)
             dx[((size_t) plane * s->h + oy * s->stride + ki) * s->w + ox * s->stride + kj] +=
               dy[((size_t) plane * s->oh + oy) * s->ow + ox] / (float) (s->k * s->k);
 }
+
+/* One channel's values, x[i, j, k] for every sample i and pixel k. */
+#define BN_AT(a, i, j, k) (a)[((size_t) (i) * c + (j)) * s + (k)]
+
+void
+nn_ref_batchnorm_forward (float *y, float *mean, float *var, const float *x,
+                          const float *gamma, const float *beta, float eps,
+                          int n, int c, int s)
+{
+  double m = (double) n * s;
+
+  for (int j = 0; j < c; j++)
+    {
+      double mu = 0.0, v = 0.0;
+
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          mu += BN_AT (x, i, j, k);
+      mu /= m;
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          v += (BN_AT (x, i, j, k) - mu) * (BN_AT (x, i, j, k) - mu);
+      v /= m;
+      mean[j] = (float) mu;
+      var[j] = (float) v;
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          BN_AT (y, i, j, k) = (float) ((BN_AT (x, i, j, k) - mu) / sqrt (v + eps) * gamma[j]
+                                        + beta[j]);
+    }
+}
+
+void
+nn_ref_batchnorm_backward (float *din, float *dgamma, float *dbeta, const float *dout,
+                           const float *x, const float *gamma, float eps,
+                           int n, int c, int s)
+{
+  double m = (double) n * s;
+
+  for (int j = 0; j < c; j++)
+    {
+      double mu = 0.0, v = 0.0, inv_std, sg = 0.0, sgx = 0.0;
+
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          mu += BN_AT (x, i, j, k);
+      mu /= m;
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          v += (BN_AT (x, i, j, k) - mu) * (BN_AT (x, i, j, k) - mu);
+      inv_std = 1.0 / sqrt (v / m + eps);
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          {
+            sg += BN_AT (dout, i, j, k);
+            sgx += BN_AT (dout, i, j, k) * (BN_AT (x, i, j, k) - mu) * inv_std;
+          }
+      dbeta[j] = (float) sg;
+      dgamma[j] = (float) sgx;
+      if (din == NULL)
+        continue;
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < s; k++)
+          {
+            double xhat = (BN_AT (x, i, j, k) - mu) * inv_std;
+            BN_AT (din, i, j, k) = (float) (gamma[j] * inv_std
+                                            * (BN_AT (dout, i, j, k) - sg / m - xhat * sgx / m));
+          }
+    }
+}

@@ -1000,3 +1000,192 @@ nn_avgpool_backward (float *dx, const float *dy, const NnConvShape *s)
           }
     }
 }
+
+/* Batch normalisation. A flat input (s == 1) is read row by row, each
+ * row a vector over the channels; a C×H×W one channel row by channel row,
+ * each a vector over its pixels. Sums over a row go into 8 partial sums,
+ * which GCC vectorises without reassociating anything itself; the rows'
+ * totals are added in double. */
+
+#define BN_LANES 8
+
+static inline void
+row_sums (const float *x, int s, float mean, double *sum, double *sq)
+{
+  float a[BN_LANES] = { 0 }, b[BN_LANES] = { 0 };
+  int k = 0;
+
+  for (; k + BN_LANES <= s; k += BN_LANES)
+    for (int l = 0; l < BN_LANES; l++)
+      {
+        float d = x[k + l] - mean;
+        a[l] += d;
+        b[l] += d * d;
+      }
+  for (; k < s; k++)
+    {
+      float d = x[k] - mean;
+      a[0] += d;
+      b[0] += d * d;
+    }
+  for (int l = 0; l < BN_LANES; l++)
+    {
+      *sum += a[l];
+      *sq += b[l];
+    }
+}
+
+void
+nn_batchnorm_stats (float *mean, float *var, const float *x, int n, int c, int s)
+{
+  const double inv_m = 1.0 / ((double) n * s);
+
+  if (s == 1)
+    {
+      /* Two passes: the mean, then squares about it (no cancellation). */
+      for (int j = 0; j < c; j++)
+        mean[j] = var[j] = 0.0f;
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+          mean[j] += x[(size_t) i * c + j];
+      for (int j = 0; j < c; j++)
+        mean[j] = (float) (mean[j] * inv_m);
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+          {
+            float d = x[(size_t) i * c + j] - mean[j];
+            var[j] += d * d;
+          }
+      for (int j = 0; j < c; j++)
+        var[j] = (float) (var[j] * inv_m);
+      return;
+    }
+  for (int j = 0; j < c; j++)
+    {
+      double sum = 0.0, sq = 0.0, dummy = 0.0;
+      float mu;
+
+      for (int i = 0; i < n; i++)
+        row_sums (x + ((size_t) i * c + j) * s, s, 0.0f, &sum, &dummy);
+      mu = (float) (sum * inv_m);
+      sum = 0.0;
+      for (int i = 0; i < n; i++)
+        row_sums (x + ((size_t) i * c + j) * s, s, mu, &sum, &sq);
+      mean[j] = mu;
+      var[j] = (float) (sq * inv_m);
+    }
+}
+
+void
+nn_batchnorm_apply (float *y, const float *x, const float *mean, const float *scale,
+                    const float *shift, int n, int c, int s)
+{
+  if (s == 1)
+    {
+      for (int i = 0; i < n; i++)
+        {
+          const float *xi = x + (size_t) i * c;
+          float *yi = y + (size_t) i * c;
+
+          for (int j = 0; j < c; j++)
+            yi[j] = (xi[j] - mean[j]) * scale[j] + shift[j];
+        }
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < c; j++)
+      {
+        const float *xr = x + ((size_t) i * c + j) * s;
+        float *yr = y + ((size_t) i * c + j) * s;
+        const float mu = mean[j], a = scale[j], b = shift[j];
+
+        for (int k = 0; k < s; k++)
+          yr[k] = (xr[k] - mu) * a + b;
+      }
+}
+
+void
+nn_batchnorm_backward (float *din, float *dgamma, float *dbeta, const float *dout,
+                       const float *x, const float *mean, const float *inv_std,
+                       const float *gamma, int n, int c, int s)
+{
+  const float inv_m = (float) (1.0 / ((double) n * s));
+
+  if (s == 1)
+    {
+      /* dgamma first holds sum dout (x - mean), scaled by inv_std after. */
+      for (int j = 0; j < c; j++)
+        dgamma[j] = dbeta[j] = 0.0f;
+      for (int i = 0; i < n; i++)
+        {
+          const float *xi = x + (size_t) i * c, *gi = dout + (size_t) i * c;
+
+          for (int j = 0; j < c; j++)
+            {
+              dbeta[j] += gi[j];
+              dgamma[j] += gi[j] * (xi[j] - mean[j]);
+            }
+        }
+      for (int j = 0; j < c; j++)
+        dgamma[j] *= inv_std[j];
+      if (din == NULL)
+        return;
+      for (int i = 0; i < n; i++)
+        {
+          const float *xi = x + (size_t) i * c, *gi = dout + (size_t) i * c;
+          float *di = din + (size_t) i * c;
+
+          for (int j = 0; j < c; j++)
+            {
+              float xhat = (xi[j] - mean[j]) * inv_std[j];
+              di[j] = gamma[j] * inv_std[j]
+                      * (gi[j] - dbeta[j] * inv_m - xhat * dgamma[j] * inv_m);
+            }
+        }
+      return;
+    }
+  for (int j = 0; j < c; j++)
+    {
+      double sum_g = 0.0, sum_gx = 0.0;
+
+      for (int i = 0; i < n; i++)
+        {
+          const float *xr = x + ((size_t) i * c + j) * s, *gr = dout + ((size_t) i * c + j) * s;
+          float a[BN_LANES] = { 0 }, b[BN_LANES] = { 0 };
+          const float mu = mean[j];
+          int k = 0;
+
+          for (; k + BN_LANES <= s; k += BN_LANES)
+            for (int l = 0; l < BN_LANES; l++)
+              {
+                a[l] += gr[k + l];
+                b[l] += gr[k + l] * (xr[k + l] - mu);
+              }
+          for (; k < s; k++)
+            {
+              a[0] += gr[k];
+              b[0] += gr[k] * (xr[k] - mu);
+            }
+          for (int l = 0; l < BN_LANES; l++)
+            {
+              sum_g += a[l];
+              sum_gx += b[l];
+            }
+        }
+      dbeta[j] = (float) sum_g;
+      dgamma[j] = (float) (sum_gx * inv_std[j]);
+    }
+  if (din == NULL)
+    return;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < c; j++)
+      {
+        const float *xr = x + ((size_t) i * c + j) * s, *gr = dout + ((size_t) i * c + j) * s;
+        float *dr = din + ((size_t) i * c + j) * s;
+        const float mu = mean[j], is = inv_std[j], k0 = gamma[j] * inv_std[j];
+        const float mb = dbeta[j] * inv_m, mg = dgamma[j] * inv_m;
+
+        for (int k = 0; k < s; k++)
+          dr[k] = k0 * (gr[k] - mb - (xr[k] - mu) * is * mg);
+      }
+}

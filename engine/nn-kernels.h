@@ -166,3 +166,29 @@ void nn_dropout_apply       (float *y, const float *x, const float *mask, size_t
 
 /* In place: each row of x (n,dim) becomes its softmax. */
 void nn_softmax_rows        (float *x, int n, int dim);
+
+/* Batch normalisation over x (n, c, s): channel j holds x[i, j, :] of
+ * every sample i, m = n s values (s = 1 for a flat input, whose features
+ * are the channels; s = H W after a C×H×W one).
+ * stats: mean (c) and the biased variance var (c) of each channel.
+ * apply: y (n, c, s) = (x - mean[j]) scale[j] + shift[j].
+ * backward, after a training forward with @mean and inv_std (c) =
+ * 1 / sqrt (var + eps), and gamma (c): dgamma (c) = sum dout xhat,
+ * dbeta (c) = sum dout (overwritten), and unless din is NULL
+ * din = gamma inv_std (dout - dbeta / m - xhat dgamma / m), where
+ * xhat = (x - mean) inv_std. */
+void nn_batchnorm_stats        (float *mean, float *var, const float *x, int n, int c, int s);
+void nn_batchnorm_apply        (float *y, const float *x, const float *mean, const float *scale,
+                                const float *shift, int n, int c, int s);
+void nn_batchnorm_backward     (float *din, float *dgamma, float *dbeta, const float *dout,
+                                const float *x, const float *mean, const float *inv_std,
+                                const float *gamma, int n, int c, int s);
+/* The naive twins, channel by channel in double: the training forward
+ * (batch statistics into mean and var (c), y from them and gamma, beta)
+ * and its backward (the same outputs as nn_batchnorm_backward). */
+void nn_ref_batchnorm_forward  (float *y, float *mean, float *var, const float *x,
+                                const float *gamma, const float *beta, float eps,
+                                int n, int c, int s);
+void nn_ref_batchnorm_backward (float *din, float *dgamma, float *dbeta, const float *dout,
+                                const float *x, const float *gamma, float eps,
+                                int n, int c, int s);

@@ -974,10 +974,15 @@ main (int argc, char **argv)
     { "dense:16,relu,dropout:0.3,dense:16,tanh,dense:2", NN_OPTIM_ADAM, 37 },
     { "dense:16,relu,dropout:0.3,dense:2", NN_OPTIM_MOMENTUM, 50 },
     { "dense:16,relu,dense:2", NN_OPTIM_SGD, 13 },
+    /* Running statistics and an I64 count through the file; the fused SGD
+     * step too. */
+    { "dense:16,batchnorm,relu,dense:2", NN_OPTIM_ADAM, 37 },
+    { "dense:16,batchnorm,relu,dense:2", NN_OPTIM_SGD, 13 },
   };
   static const char *case_names[] = { "adam-after-epoch-2", "dropout-after-epoch-2",
                                       "dropout-paused-mid-epoch", "momentum-paused-mid-epoch",
-                                      "sgd-paused-mid-epoch" };
+                                      "sgd-paused-mid-epoch", "batchnorm-adam-paused-mid-epoch",
+                                      "batchnorm-sgd-paused-mid-epoch" };
 
   g_test_init (&argc, &argv, NULL);
   tmp_root = g_dir_make_tmp ("backprop-project-XXXXXX", &error);
