@@ -147,6 +147,9 @@ test_grad_check (void)
   /* BatchNorm2d on a C×H×W output. */
   g_assert_cmpfloat (grad_error ("relu,batchnorm,dense:3", nn_shape_3d (2, 5, 5), 3), <, 2e-3);
   g_assert_cmpfloat (grad_error ("batchnorm,sigmoid", nn_shape_3d (3, 2, 3), 2), <, 2e-3);
+  /* After a convolution, as in a CNN. */
+  g_assert_cmpfloat (grad_error ("conv:3:3,batchnorm,tanh,dense:2", nn_shape_3d (1, 5, 5), 3),
+                     <, 2e-3);
   /* A batch of one C×H×W sample still has statistics per channel. */
   g_assert_cmpfloat (grad_error ("batchnorm,tanh", nn_shape_3d (2, 3, 3), 1), <, 2e-3);
   /* The check sees a gradient 10 % off. */
