@@ -768,8 +768,9 @@ cmd_info (const char *project_path)
   g_autoptr(GError) error = NULL;
   g_autoptr(NnModelMeta) meta = NULL;
   g_autofree char *shape = NULL;
+  g_autofree NnLayerInfo *infos = NULL;
   const NnParamInfo *table;
-  int n_table;
+  int n_table, n_layers;
   NnNetwork *net;
 
   if (project_path != NULL && opt_model != NULL)
@@ -800,17 +801,26 @@ cmd_info (const char *project_path)
   printf ("Layers (as PyTorch nn.Sequential):\n");
   n_table = 0;
   table = nn_network_get_param_table (net, &n_table);
-  for (int i = 0, k = 0; i < nn_network_get_n_layers (net); i++)
+  n_layers = nn_network_get_n_layers (net);
+  infos = g_new (NnLayerInfo, n_layers);
+  for (int i = 0; i < n_layers; i++)
+    infos[i] = *nn_network_get_layer_info (net, i);
+  for (int i = 0, k = 0; i < n_layers; i++)
     {
-      const NnLayerSpec *l = &nn_network_get_spec (net)->layers[i];
-      const NnLayerInfo *info = nn_network_get_layer_info (net, i);
+      const NnNetSpec *spec = nn_network_get_spec (net);
+      const NnLayerInfo *info = &infos[i];
       g_autofree char *out = nn_shape_to_string (info->out);
-      g_autofree char *module = nn_layer_torch_module (l, info);
+      g_autofree char *module = nn_layer_torch_module (&spec->layers[i], info);
+      int index = nn_net_spec_torch_index (spec, infos, i);
 
-      printf ("  %2d  %-24s out %-10s", i, module, out);
+      /* The nn.Flatten that PyTorch needs and the spec leaves out. */
+      if (nn_net_spec_torch_flatten_before (spec, infos, i))
+        printf ("  %2d  %-24s out %-10zu\n", index - 1, "nn.Flatten()",
+                nn_shape_size (info->in));
+      printf ("  %2d  %-24s out %-10s", index, module, out);
       for (; k < n_table && table[k].layer == i; k++)
         {
-          printf ("  %d.%s [", i, table[k].name);
+          printf ("  %d.%s [", index, table[k].name);
           for (int d = 0; d < table[k].rank; d++)
             printf (d ? ", %d" : "%d", table[k].shape[d]);
           printf ("]%s%s", table[k].dtype == NN_PARAM_I64 ? " int64" : "",

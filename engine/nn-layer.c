@@ -391,6 +391,26 @@ nn_net_spec_param_table (const NnNetSpec *spec, const NnLayerInfo *infos, int *n
   return (NnParamInfo *) g_array_free (table, FALSE);
 }
 
+gboolean
+nn_net_spec_torch_flatten_before (const NnNetSpec *spec, const NnLayerInfo *infos, int layer)
+{
+  const NnLayerOps *ops;
+
+  g_return_val_if_fail (layer >= 0 && layer < spec->n_layers, FALSE);
+  ops = ops_of (spec->layers[layer].kind);
+  return layer > 0 && ops != NULL && (ops->flags & NN_LAYER_FLAT_IN) && infos[layer].in.rank > 1;
+}
+
+int
+nn_net_spec_torch_index (const NnNetSpec *spec, const NnLayerInfo *infos, int layer)
+{
+  int index = layer;
+
+  for (int i = 1; i <= layer; i++)
+    index += nn_net_spec_torch_flatten_before (spec, infos, i);
+  return index;
+}
+
 NnNetSpec *
 nn_net_spec_new (void)
 {

@@ -120,6 +120,8 @@ typedef enum
   NN_LAYER_VIEW      = 1 << 0,  /* its output is its input, reshaped: no buffer (flatten) */
   NN_LAYER_HE_BEFORE = 1 << 1,  /* NN_INIT_AUTO picks He for the layer that feeds it (relu) */
   NN_LAYER_SEE_PAST  = 1 << 2,  /* ... and looks past it for that activation (dropout) */
+  NN_LAYER_FLAT_IN   = 1 << 3,  /* reads an image input flattened: PyTorch's module needs an
+                                 * nn.Flatten before it (dense) */
 } NnLayerFlags;
 
 /* A layer inside a network, as its kind's forward and backward see it:
@@ -243,6 +245,18 @@ gboolean     nn_net_spec_check       (const NnNetSpec *spec, NnShape in, int n_o
  * entries, NULL when there are none). */
 NnParamInfo *nn_net_spec_param_table (const NnNetSpec *spec, const NnLayerInfo *infos,
                                       int *n_params);
+
+/* PyTorch's nn.Sequential for @spec on @infos (as nn_net_spec_check ()
+ * fills them) has an nn.Flatten the spec does not: before a layer that
+ * reads its input flattened (NN_LAYER_FLAT_IN, dense) when that input is
+ * an image (C×H×W), except at layer 0, whose module then takes the input
+ * as [N, features] (so a multilayer perceptron's names are 0.weight,
+ * 2.weight, ... on any data). Whether layer @layer has such a flatten
+ * before it, and its index in the nn.Sequential, which names its tensors
+ * ("4.weight" for the dense layer of conv:6:5,relu,maxpool:2,dense:10). */
+gboolean     nn_net_spec_torch_flatten_before (const NnNetSpec *spec, const NnLayerInfo *infos,
+                                               int layer);
+int          nn_net_spec_torch_index (const NnNetSpec *spec, const NnLayerInfo *infos, int layer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnNetSpec, nn_net_spec_free)
 

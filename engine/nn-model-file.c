@@ -12,7 +12,9 @@
  *
  * This file does not know PyTorch, nor any layer kind; it walks the
  * parameter table (NnParamInfo, nn-layer.h) and names each tensor the way
- * nn.Sequential's state_dict does: "<layer>.<name>", of any rank.
+ * nn.Sequential's state_dict does: "<index>.<name>", of any rank, where
+ * the index counts the nn.Flatten modules PyTorch needs and the spec
+ * leaves out (nn_net_spec_torch_index ()).
  */
 #include "nn-model-file.h"
 #include "nn-loss.h"
@@ -71,8 +73,8 @@ wanted_tensors (const NnNetSpec *spec, const NnLayerInfo *infos, const char *pre
 
   for (int k = 0; k < n; k++)
     {
-      g_snprintf (want[k].name, sizeof want[k].name, "%s%d.%s", prefix, table[k].layer,
-                  table[k].name);
+      g_snprintf (want[k].name, sizeof want[k].name, "%s%d.%s", prefix,
+                  nn_net_spec_torch_index (spec, infos, table[k].layer), table[k].name);
       want[k].layer = table[k].layer;
       want[k].dtype = table[k].dtype;
       want[k].rank = table[k].rank;

@@ -210,6 +210,33 @@ test_save_info_eval (void)
   }
 }
 
+/* A CNN's model file: info lists the nn.Flatten that PyTorch needs before
+ * the dense layer and the spec leaves out, and names the tensors after
+ * it by their index in the nn.Sequential; eval reads the file back. */
+static void
+test_cnn_info (void)
+{
+  g_autofree char *model = g_build_filename (tmpdir, "cnn.safetensors", NULL);
+  const char *data = g_getenv ("BACKPROP_TEST_DATA");
+  g_auto(Run) train;
+  g_auto(Run) info;
+  g_auto(Run) eval;
+
+  run_cli (&train, "train", "--dataset", "mnist", "--data-dir", data, "--net",
+           "conv:2:5:4,relu,dense:10", "--val-fraction", "0.9", "--epochs", "1", "--save", model,
+           NULL);
+  g_assert_cmpint (train.status, ==, 0);
+  run_cli (&info, "info", "--model", model, NULL);
+  g_assert_cmpint (info.status, ==, 0);
+  g_assert_nonnull (strstr (info.out, "   0  nn.Conv2d(1, 2, kernel_size=5, stride=4) out 2×6×6"));
+  g_assert_nonnull (strstr (info.out, "0.weight [2, 1, 5, 5]  0.bias [2]"));
+  g_assert_nonnull (strstr (info.out, "   2  nn.Flatten()             out 72"));
+  g_assert_nonnull (strstr (info.out, "   3  nn.Linear(72, 10)"));
+  g_assert_nonnull (strstr (info.out, "3.weight [10, 72]  3.bias [10]"));
+  run_cli (&eval, "eval", "--model", model, "--dataset", "mnist", "--data-dir", data, NULL);
+  g_assert_cmpint (eval.status, ==, 0);
+}
+
 /* A model whose outputs are NaN: eval --json still prints JSON, with null
  * (JSON has no NaN), as train --json does. */
 static void
@@ -699,6 +726,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/train/regression-json", test_train_regression_json);
   g_test_add_func ("/cli/train/same-seed", test_same_seed_same_numbers);
   g_test_add_func ("/cli/save-info-eval", test_save_info_eval);
+  g_test_add_func ("/cli/cnn-info", test_cnn_info);
   g_test_add_func ("/cli/eval-json-nan", test_eval_json_nan);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/help", test_help);

@@ -4,6 +4,7 @@
 #include "nn-gradcheck.h"
 #include "nn-kernels.h"
 #include "nn-model-file.h"
+#include "nn-safetensors.h"
 #include "nn-network.h"
 #include "nn-optim.h"
 #include "test-util.h"
@@ -546,6 +547,75 @@ test_cnn_model_file (void)
   test_remove_tree (dir);
 }
 
+/* PyTorch needs an nn.Flatten before a dense layer on an image, except
+ * as the first layer; the spec has none, so the indices shift after it. */
+static void
+test_torch_index (void)
+{
+  static const struct
+  {
+    const char *spec;
+    int index[6];
+  } cases[] = {
+    { "dense:8,relu,dense:10", { 0, 1, 2 } },
+    { "conv:2:3,flatten,dense:10", { 0, 1, 2 } },
+    { "conv:6:5,relu,maxpool:2,dense:10", { 0, 1, 2, 4 } },
+    { "conv:2:3,dense:4,relu,dense:10", { 0, 2, 3, 4 } },
+    { "conv:2:3,maxpool:2,dense:4,conv:1:1,dense:10", { 0 } },  /* conv on flat: refused */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NnNetSpec) spec = nn_net_spec_parse (cases[i].spec, NULL);
+      NnLayerInfo infos[6];
+
+      if (!nn_net_spec_check (spec, nn_shape_3d (1, 12, 12), 10, infos, NULL, NULL, NULL))
+        {
+          g_assert_cmpint (i, ==, G_N_ELEMENTS (cases) - 1);
+          continue;
+        }
+      for (int l = 0; l < spec->n_layers; l++)
+        {
+          g_assert_cmpint (nn_net_spec_torch_index (spec, infos, l), ==, cases[i].index[l]);
+          g_assert_cmpint (nn_net_spec_torch_flatten_before (spec, infos, l), ==,
+                           l > 0 && cases[i].index[l] > cases[i].index[l - 1] + 1);
+        }
+    }
+}
+
+/* The model file names a CNN's tensors as PyTorch's nn.Sequential with
+ * the implicit nn.Flatten does, and reads them back under those names. */
+static void
+test_torch_names_in_file (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("conv:6:5,relu,maxpool:2,dense:10", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("test-conv-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cnn.safetensors", NULL);
+  static const char *names[] = { "0.weight", "0.bias", "4.weight", "4.bias" };
+  g_autoptr(GError) error = NULL;
+  NnNetwork *net = nn_network_new (spec, nn_shape_3d (1, 28, 28), &error), *loaded;
+  NnStFile *f;
+
+  g_assert_no_error (error);
+  nn_network_init (net, NN_INIT_AUTO, 4);
+  g_assert_true (nn_model_save (path, net, NULL, &error));
+  g_assert_no_error (error);
+  f = nn_st_open (path, "model", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_st_get_n_tensors (f), ==, G_N_ELEMENTS (names));
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    g_assert_nonnull (nn_st_find (f, names[k]));
+  nn_st_close (f);
+  loaded = nn_model_load (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (nn_network_get_params (net), sizeof (float) * nn_network_get_n_params (net),
+                   nn_network_get_params (loaded),
+                   sizeof (float) * nn_network_get_n_params (loaded));
+  nn_network_free (loaded);
+  nn_network_free (net);
+  test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -563,5 +633,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/fused-sgd", test_conv_fused_sgd);
   g_test_add_func ("/engine/conv/init", test_conv_init);
   g_test_add_func ("/engine/conv/model-file", test_cnn_model_file);
+  g_test_add_func ("/engine/conv/torch-index", test_torch_index);
+  g_test_add_func ("/engine/conv/torch-names", test_torch_names_in_file);
   return g_test_run ();
 }

@@ -151,6 +151,7 @@ const NnLayerOps nn_layer_dense_ops = {
   .label = "Dense",
   .torch = "nn.Linear",
   .aliases = dense_aliases,
+  .flags = NN_LAYER_FLAT_IN,
   .n_args = 1,
   .args = {
     { .name = "units", .label = "Units", .what = "number of units", .integer = TRUE,
