@@ -541,7 +541,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
                    NnLayerInfo *infos, int *n_fit, int *bad_layer, GError **error)
 {
   NnShape shape = in;
-  size_t total = 0;
+  size_t total = 0, trainable = 0;
   int bad_dummy, fit_dummy;
 
   if (bad_layer == NULL)
@@ -573,6 +573,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
       if (infos != NULL)
         infos[i] = info;
       total += info.n_params;
+      trainable += info.n_trainable;
       if (total > NN_MAX_PARAMS)
         {
           *bad_layer = i;
@@ -587,7 +588,7 @@ nn_net_spec_check (const NnNetSpec *spec, NnShape in, int n_outputs,
 
   /* Only a network meant for data must have something to learn; a lone
    * activation is still a valid network for checks and teaching. */
-  if (total == 0 && n_outputs > 0)
+  if (trainable == 0 && n_outputs > 0)
     {
       *bad_layer = -1;
       g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,

@@ -237,6 +237,33 @@ test_cnn_info (void)
   g_assert_cmpint (eval.status, ==, 0);
 }
 
+/* Batch norm in info: its PyTorch module, its buffers apart from the
+ * weights, the count as int64; and eval uses its running statistics. */
+static void
+test_batchnorm_info (void)
+{
+  g_autofree char *model = g_build_filename (tmpdir, "bn.safetensors", NULL);
+  g_auto(Run) train;
+  g_auto(Run) info;
+  g_auto(Run) eval;
+
+  run_cli (&train, "train", "--dataset", "xor", "--net", "dense:8,batchnorm,tanh,dense:2",
+           "--epochs", "3", "--batch", "2", "--save", model, NULL);
+  g_assert_cmpint (train.status, ==, 0);
+  g_assert_nonnull (strstr (train.err, "58 weights"));
+
+  run_cli (&info, "info", "--model", model, NULL);
+  g_assert_cmpint (info.status, ==, 0);
+  g_assert_nonnull (strstr (info.out, "Weights:  58\n"));
+  g_assert_nonnull (strstr (info.out, "Buffers:  17\n"));
+  g_assert_nonnull (strstr (info.out, "nn.BatchNorm1d(8)"));
+  g_assert_nonnull (strstr (info.out, "1.running_var [8] (buffer)"));
+  g_assert_nonnull (strstr (info.out, "1.num_batches_tracked [] int64 (buffer)"));
+
+  run_cli (&eval, "eval", "--model", model, "--dataset", "xor", "--json", NULL);
+  g_assert_cmpint (eval.status, ==, 0);
+}
+
 /* A model whose outputs are NaN: eval --json still prints JSON, with null
  * (JSON has no NaN), as train --json does. */
 static void
@@ -727,6 +754,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/train/same-seed", test_same_seed_same_numbers);
   g_test_add_func ("/cli/save-info-eval", test_save_info_eval);
   g_test_add_func ("/cli/cnn-info", test_cnn_info);
+  g_test_add_func ("/cli/batchnorm-info", test_batchnorm_info);
   g_test_add_func ("/cli/eval-json-nan", test_eval_json_nan);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/help", test_help);
