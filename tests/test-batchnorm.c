@@ -452,6 +452,33 @@ test_trainer_keeps_buffers (void)
     }
 }
 
+/* An epoch whose last batch is one sample (BatchNorm1d has one value per
+ * channel there): training goes on, finite, and that batch is not counted
+ * in the running statistics. */
+static void
+test_trainer_last_batch_of_one (void)
+{
+  g_autoptr(NnData) data = load_spiral ();
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:12,batchnorm,relu,dense:2", NULL);
+  g_autoptr(GError) error = NULL;
+  NnTrainConfig config;
+  NnTrainer *t;
+  NnNetwork *net;
+
+  nn_train_config_init (&config);
+  config.batch_size = data->n_train - 1;
+  config.epochs = 3;
+  t = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_run (t, NULL, NULL, &error));
+  g_assert_no_error (error);
+  net = nn_trainer_get_network (t);
+  g_assert_cmpfloat (*tensor (net, 1, "num_batches_tracked"), ==, 3.0f);
+  for (size_t k = 0; k < nn_network_get_n_params (net); k++)
+    g_assert_true (isfinite (nn_network_get_params (net)[k]));
+  nn_trainer_free (t);
+}
+
 /* Files */
 
 static NnNetwork *
@@ -637,6 +664,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/batchnorm/one-sample", test_one_sample);
   g_test_add_func ("/engine/batchnorm/optimizers-skip-buffers", test_optimizers_skip_buffers);
   g_test_add_func ("/engine/batchnorm/trainer-keeps-buffers", test_trainer_keeps_buffers);
+  g_test_add_func ("/engine/batchnorm/trainer-last-batch-of-one", test_trainer_last_batch_of_one);
   g_test_add_func ("/engine/batchnorm/model-file", test_model_file);
   for (guint i = 0; i < G_N_ELEMENTS (corrupt_cases); i++)
     {
