@@ -9,6 +9,7 @@
 #include "nn-model-file.h"
 #include "nn-network.h"
 #include "nn-optim.h"
+#include "nn-project.h"
 #include "nn-safetensors.h"
 #include "nn-train.h"
 #include "test-util.h"
@@ -519,16 +520,33 @@ read_header (const char *path, char **bytes)
 }
 
 static void
+assert_count_tensor (JsonObject *header, const char *name, gint64 n_header, const char *bytes,
+                     gint64 want)
+{
+  JsonObject *t = json_object_get_object_member (header, name);
+  JsonArray *offsets;
+  gint64 value;
+
+  g_test_message ("%s", name);
+  g_assert_nonnull (t);
+  g_assert_cmpstr (json_object_get_string_member (t, "dtype"), ==, "I64");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (t, "shape")), ==, 0);
+  offsets = json_object_get_array_member (t, "data_offsets");
+  g_assert_cmpint (json_array_get_int_element (offsets, 1) - json_array_get_int_element (offsets, 0),
+                   ==, 8);
+  memcpy (&value, bytes + 8 + n_header + json_array_get_int_element (offsets, 0), 8);
+  g_assert_cmpint (GINT64_FROM_LE (value), ==, want);
+}
+
+static void
 test_model_file (void)
 {
   NnNetwork *net = trained_network ("dense:5,batchnorm,relu,dense:2", nn_shape_1d (3), 7);
   g_autofree char *path = tmp_path ("bn.safetensors"), *bytes = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) header = NULL;
-  JsonObject *count, *mean;
-  JsonArray *offsets;
+  JsonObject *mean;
   guint64 n_header = 0;
-  gint64 value;
   NnNetwork *loaded;
   float x[4 * 3], y1[4 * 2], y2[4 * 2];
   NnRng rng;
@@ -538,18 +556,10 @@ test_model_file (void)
 
   /* In the file: I64, shape [], the count itself; running statistics F32. */
   header = read_header (path, &bytes);
-  count = json_object_get_object_member (header, "1.num_batches_tracked");
-  g_assert_nonnull (count);
-  g_assert_cmpstr (json_object_get_string_member (count, "dtype"), ==, "I64");
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (count, "shape")), ==, 0);
   g_assert_nonnull (strstr (bytes + 8, "\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[]"));
-  offsets = json_object_get_array_member (count, "data_offsets");
-  g_assert_cmpint (json_array_get_int_element (offsets, 1) - json_array_get_int_element (offsets, 0),
-                   ==, 8);
   for (int i = 0; i < 8; i++)
     n_header |= (guint64) (guint8) bytes[i] << (8 * i);
-  memcpy (&value, bytes + 8 + n_header + json_array_get_int_element (offsets, 0), 8);
-  g_assert_cmpint (GINT64_FROM_LE (value), ==, 7);
+  assert_count_tensor (header, "1.num_batches_tracked", n_header, bytes, 7);
   mean = json_object_get_object_member (header, "1.running_mean");
   g_assert_cmpstr (json_object_get_string_member (mean, "dtype"), ==, "F32");
   g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (mean, "shape"), 0),
@@ -576,6 +586,68 @@ test_model_file (void)
   g_assert_nonnull (strstr (error->message, "“1.num_batches_tracked” is 2.5"));
   test_assert_sentence (error->message);
   nn_network_free (net);
+}
+
+/* Two runs in a project: the newest one's count under the model's name,
+ * the older one's under "runs.0.", both I64 [], and both states back as
+ * they were. */
+static void
+test_project_file (void)
+{
+  g_autoptr(NnData) data = load_spiral ();
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("dense:6,batchnorm,relu,dense:2", NULL);
+  g_autofree char *path = tmp_path ("bn.backprop"), *bytes = NULL;
+  g_autoptr(NnProject) p = nn_project_new ();
+  g_autoptr(NnProject) q = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) header = NULL;
+  NnTrainConfig config;
+  NnTrainer *t;
+  guint64 n_header = 0;
+  int n_batches;
+
+  nn_train_config_init (&config);
+  config.batch_size = 50;
+  t = nn_trainer_new (spec, data, &config, &error);
+  g_assert_no_error (error);
+  n_batches = (data->n_train + 49) / 50;
+  for (int i = 0; i < 2; i++)
+    {
+      NnRunRecord *run = nn_run_record_new ();
+
+      nn_trainer_set_epochs (t, i + 1);
+      g_assert_true (nn_trainer_run (t, NULL, NULL, &error));
+      g_assert_no_error (error);
+      run->spec = nn_net_spec_to_string (spec);
+      run->in_shape = data->train->shape;
+      run->config = config;
+      run->status = NN_RUN_PAUSED;
+      run->state = nn_trainer_save_state (t);
+      g_ptr_array_add (p->runs, run);
+    }
+  nn_trainer_free (t);
+  g_assert_true (nn_project_save (path, p, &error));
+  g_assert_no_error (error);
+
+  header = read_header (path, &bytes);
+  for (int i = 0; i < 8; i++)
+    n_header |= (guint64) (guint8) bytes[i] << (8 * i);
+  assert_count_tensor (header, "1.num_batches_tracked", n_header, bytes, 2 * n_batches);
+  assert_count_tensor (header, "runs.0.1.num_batches_tracked", n_header, bytes, n_batches);
+
+  q = nn_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (q->runs->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      const NnTrainState *a = ((NnRunRecord *) g_ptr_array_index (p->runs, i))->state;
+      const NnTrainState *b = ((NnRunRecord *) g_ptr_array_index (q->runs, i))->state;
+
+      g_assert_cmpuint (a->n_params, ==, b->n_params);
+      g_assert_cmpmem (a->params, a->n_params * 4, b->params, b->n_params * 4);
+      g_assert_cmpmem (a->opt_m, a->n_params * 4, b->opt_m, b->n_params * 4);
+      g_assert_cmpmem (a->opt_v, a->n_params * 4, b->opt_v, b->n_params * 4);
+    }
 }
 
 typedef struct
@@ -666,6 +738,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/batchnorm/trainer-keeps-buffers", test_trainer_keeps_buffers);
   g_test_add_func ("/engine/batchnorm/trainer-last-batch-of-one", test_trainer_last_batch_of_one);
   g_test_add_func ("/engine/batchnorm/model-file", test_model_file);
+  g_test_add_func ("/engine/batchnorm/project-file", test_project_file);
   for (guint i = 0; i < G_N_ELEMENTS (corrupt_cases); i++)
     {
       g_autofree char *name = g_strconcat ("/engine/batchnorm/corrupt/", corrupt_cases[i].name,
