@@ -35,6 +35,7 @@ struct _NnNetwork
   int          n_x;      /* 0: no training forward to go back through */
   float       *xrep[NN_MAX_TEAM];
   int          last_n;
+  int          forward_n; /* samples of the last forward pass, training or not; 0: none */
 };
 
 const char *
@@ -138,6 +139,7 @@ free_buffers (NnNetwork *net)
     g_clear_pointer (&net->xrep[i], g_free);
   net->n_x = 0;
   net->capacity = 0;
+  net->forward_n = 0;
 }
 
 void
@@ -299,6 +301,17 @@ nn_network_find_param (const NnNetwork *net, int layer, const char *name)
   return NULL;
 }
 
+const float *
+nn_network_get_layer_output (const NnNetwork *net, int layer, int *n)
+{
+  g_return_val_if_fail (net != NULL, NULL);
+  g_return_val_if_fail (layer >= 0 && layer < net->n_layers, NULL);
+
+  if (n)
+    *n = net->forward_n;
+  return net->forward_n > 0 ? net->layers[layer].out : NULL;
+}
+
 /* x: n_x replicas of the input (1: one shared copy), already checked. */
 static const float *
 forward (NnNetwork *net, const float *const *x, int n_x, int n, gboolean training, NnRng *rng)
@@ -323,6 +336,7 @@ forward (NnNetwork *net, const float *const *x, int n_x, int n, gboolean trainin
   for (int i = 0; i < n_x; i++)
     net->x[i] = x[i];
   net->last_n = training ? n : 0;
+  net->forward_n = n;
   return in;
 }
 

@@ -52,6 +52,14 @@ const NnParamInfo *nn_network_find_param    (const NnNetwork *net, int layer, co
 const float      *nn_network_forward        (NnNetwork *net, const float *x, int n,
                                              gboolean training, NnRng *rng);
 
+/* After a forward pass (training or not, nn_network_forward () or
+ * _forward_rows ()): the output of layer @layer, (n, out_size of the
+ * layer's NnLayerInfo.out), @n set to the samples of that pass. Owned by
+ * the network, valid until its next forward pass; for a view (flatten) it
+ * is the previous layer's output, or the pass's input. NULL, with @n 0,
+ * before any pass. For inspecting a network's activations (feature maps). */
+const float      *nn_network_get_layer_output (const NnNetwork *net, int layer, int *n);
+
 /* The same on the samples @rows of @ds (as nn_dataset_gather() gives them),
  * gathered by the network itself: when the first layer's products are
  * shared out between cores, each core gathers its own copy of the batch. */

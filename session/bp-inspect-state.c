@@ -5,7 +5,8 @@
  * (or on any thread, for a network loaded from a file): it keeps a
  * reference to the epoch's test evaluation (no second pass), sorts its
  * mistakes, copies the first dense layer's weights with their colour
- * scales and, on 2-D data, asks the network for its outputs over a grid of
+ * scales (and, for a network with image-shaped layers, all its weights,
+ * for feature maps) and, on 2-D data, asks the network for its outputs over a grid of
  * the plane. All the work that needs no widget is done here, so applying a
  * state on the main thread stays a few milliseconds. No GTK.
  */
@@ -13,6 +14,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 gboolean
 bp_dataset_is_image (const NnDataset *ds, int *height, int *width)
@@ -152,6 +154,38 @@ copy_first_dense_weights (BpInspectState *state, NnNetwork *net)
   compute_weight_scales (state);
 }
 
+gboolean
+bp_layer_has_feature_map (const NnNetwork *net, int layer)
+{
+  const NnLayerInfo *info = nn_network_get_layer_info (net, layer);
+
+  return info != NULL && info->out.rank == 3 && info->out.dim[0] > 0 && info->out.dim[1] > 0
+         && info->out.dim[2] > 0;
+}
+
+/* The network as it is now, for feature maps later: only when it has
+ * layers to show, so an MLP's states stay as small as they were. */
+static void
+copy_network (BpInspectState *state, NnNetwork *net)
+{
+  int n = 0;
+
+  for (int i = 0; i < nn_network_get_n_layers (net); i++)
+    if (bp_layer_has_feature_map (net, i))
+      n++;
+  if (n == 0 || !state->data->test || state->data->test->n <= 0)
+    return;
+  state->params = g_try_new (float, MAX (nn_network_get_n_params (net), 1));
+  if (state->params == NULL)
+    return;   /* out of memory: no feature maps, the rest of the views as usual */
+  memcpy (state->params, nn_network_get_params (net),
+          sizeof (float) * nn_network_get_n_params (net));
+  state->n_params = nn_network_get_n_params (net);
+  state->spec = nn_net_spec_copy (nn_network_get_spec (net));
+  state->in_shape = nn_network_get_in_shape (net);
+  state->n_image_layers = n;
+}
+
 static void
 compute_boundary (BpInspectState *state, NnNetwork *net, NnLossKind loss)
 {
@@ -207,6 +241,7 @@ bp_inspect_state_compute (NnNetwork *net, NnData *data, NnLossKind loss, NnEvalR
 
   sort_mistakes (state);
   copy_first_dense_weights (state, net);
+  copy_network (state, net);
   compute_boundary (state, net, loss);
   return state;
 }
@@ -232,5 +267,7 @@ bp_inspect_state_unref (BpInspectState *state)
   g_free (state->weight_scale);
   g_free (state->boundary);
   g_free (state->mistakes);
+  g_clear_pointer (&state->spec, nn_net_spec_free);
+  g_free (state->params);
   g_free (state);
 }

@@ -43,6 +43,16 @@ typedef struct
    * the 99th percentile of its |w| (so one large weight does not wash the
    * rest of the template out to white). */
   float        *weight_scale;
+  /* (owned) when some layer's output is an image, (C, H, W) (convolution,
+   * pooling, an activation on the input): the network's spec, input shape
+   * and a copy of its parameter block (buffers too) as they were, for the
+   * feature maps of any test sample, computed off the main thread when
+   * asked for (bp_feature_maps_compute ()). NULL otherwise. */
+  NnNetSpec    *spec;
+  NnShape       in_shape;
+  float        *params;
+  size_t        n_params;
+  int           n_image_layers; /* layers whose output is (C, H, W) */
   /* < private > */
   gint          ref_count;
 } BpInspectState;
@@ -57,6 +67,9 @@ BpInspectState *bp_inspect_state_ref     (BpInspectState *state);
 void            bp_inspect_state_unref   (BpInspectState *state);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpInspectState, bp_inspect_state_unref)
+
+/* Whether layer @layer of @net gives an image, (C, H, W): a feature map. */
+gboolean        bp_layer_has_feature_map (const NnNetwork *net, int layer);
 
 /* Whether a dataset's samples are images (one channel, rank 3: MNIST);
  * their height and width. */

@@ -761,6 +761,63 @@ test_saturated_softmax_still_learns (void)
   nn_network_free (net);
 }
 
+/* Every layer's output after a forward pass, by hand: relu on a (2,2,3)
+ * input keeps its shape, flatten is a view of it, dense is W x + b and
+ * tanh its last output. Fails if a layer's output is another layer's
+ * buffer, or stale after a second pass of another batch size. */
+static void
+test_layer_outputs (void)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("relu,flatten,dense:3,tanh", NULL);
+  NnShape in = { 3, { 2, 2, 3 } };
+  NnNetwork *net = nn_network_new (spec, in, NULL);
+  const int d = 12, units = 3;
+  float x[2 * 12], want_dense[2 * 3];
+  const float *w, *b, *y, *out;
+  NnRng rng;
+  int n = -1;
+
+  g_assert_nonnull (net);
+  nn_network_init (net, NN_INIT_GLOROT, 3);
+  nn_rng_init (&rng, 5, 0);
+  fill (nn_network_get_params (net) + nn_network_find_param (net, 2, "bias")->offset, units, &rng);
+  /* Before any pass there is nothing to show. */
+  g_assert_null (nn_network_get_layer_output (net, 0, &n));
+  g_assert_cmpint (n, ==, 0);
+  w = nn_network_get_params (net) + nn_network_find_param (net, 2, "weight")->offset;
+  b = nn_network_get_params (net) + nn_network_find_param (net, 2, "bias")->offset;
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      int batch = pass == 0 ? 2 : 1;
+
+      fill (x, (size_t) batch * d, &rng);
+      y = nn_network_forward (net, x, batch, pass == 0, pass == 0 ? &rng : NULL);
+      g_assert_nonnull (y);
+      out = nn_network_get_layer_output (net, 0, &n);
+      g_assert_cmpint (n, ==, batch);
+      for (int k = 0; k < batch * d; k++)
+        g_assert_cmpfloat (out[k], ==, MAX (x[k], 0.0f));
+      g_assert_true (nn_network_get_layer_output (net, 1, NULL) == out);
+      for (int i = 0; i < batch; i++)
+        for (int u = 0; u < units; u++)
+          {
+            double sum = b[u];
+
+            for (int k = 0; k < d; k++)
+              sum += (double) w[u * d + k] * MAX (x[i * d + k], 0.0f);
+            want_dense[i * units + u] = (float) sum;
+          }
+      out = nn_network_get_layer_output (net, 2, NULL);
+      g_assert_cmpfloat (max_abs_diff (out, want_dense, (size_t) batch * units), <, 1e-5);
+      out = nn_network_get_layer_output (net, 3, &n);
+      g_assert_true (out == y);
+      for (int k = 0; k < batch * units; k++)
+        g_assert_cmpfloat_with_epsilon (out[k], tanhf (want_dense[k]), 1e-5);
+    }
+  nn_network_free (net);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -787,6 +844,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/init/schemes", test_init_schemes);
   g_test_add_func ("/engine/network/fused-sgd", test_fused_sgd_matches_step);
   g_test_add_func ("/engine/network/forward-rows", test_forward_rows);
+  g_test_add_func ("/engine/network/layer-outputs", test_layer_outputs);
   g_test_add_func ("/engine/network/softmax-cross-entropy", test_softmax_cross_entropy_fused);
   g_test_add_func ("/engine/network/saturated-softmax", test_saturated_softmax_still_learns);
   return g_test_run ();

@@ -2,15 +2,17 @@
  *
  * Settings to and from an NnTrainConfig, the project's modified flag, the
  * dataset loader's progress, errors and cancellation, inspection states
- * from a bare network, a run record fed by a real spiral run, a project
+ * and feature maps from a bare network, a run record fed by a real spiral run, a project
  * saved, opened and resumed, corrupt files refused, and the plot's tick
  * and decimation maths. */
 #include "bp-data-load.h"
+#include "bp-feature-maps.h"
 #include "bp-inspect-state.h"
 #include "bp-plot-axis.h"
 #include "bp-project.h"
 #include "bp-run.h"
 #include "nn-presets.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 
@@ -292,6 +294,117 @@ test_inspect_from_network (void)
   /* Not image data: no weight templates. */
   g_assert_null (state->weights);
   nn_trainer_free (trainer);
+}
+
+/* ---- feature maps ------------------------------------------------------ */
+
+/* Feature maps of one MNIST test sample through layers that keep its
+ * (1, 28, 28) shape, by hand: leaky ReLU, dropout in evaluation mode (its
+ * input unchanged: a training-mode pass would zero about half), tanh;
+ * none for flatten and dense. They come from the state's copy of the
+ * weights: changing the network after the state was taken changes
+ * nothing. An MLP has none to give, and says so. */
+static void
+test_feature_maps (void)
+{
+  g_autoptr(NnData) data = load_data ("mnist");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("leaky_relu:0.1,dropout:0.5,tanh,flatten,dense:10",
+                                                 NULL);
+  g_autoptr(NnNetSpec) mlp_spec = nn_net_spec_parse ("dense:16,relu,dense:10", NULL);
+  g_autoptr(BpInspectState) state = NULL, mlp_state = NULL;
+  g_autoptr(BpFeatureMaps) maps = NULL, again = NULL;
+  g_autoptr(NnNetwork) net = NULL, mlp = NULL;
+  g_autofree float *x = g_new (float, 784);
+  const NnDataset *ds = data->test;
+  const NnParamInfo *w, *b;
+  guint32 row = 0;
+  const float *y;
+  int sample = -1;
+
+  net = nn_network_new (spec, ds->shape, &error);
+  g_assert_no_error (error);
+  nn_network_init (net, NN_INIT_GLOROT, 3);
+  state = bp_inspect_state_compute (net, data, NN_LOSS_CROSS_ENTROPY, NULL, 1, 7);
+  g_assert_true (bp_inspect_state_has_feature_maps (state));
+  g_assert_cmpint (state->n_image_layers, ==, 3);
+  /* A sample the network does not call a 9 (for the copy check below). */
+  for (int i = 0; i < ds->n && sample < 0; i++)
+    if (state->test->predicted[i] != 9)
+      sample = i;
+  g_assert_cmpint (sample, >=, 0);
+
+  maps = bp_feature_maps_compute (state, sample, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (maps->sample, ==, sample);
+  g_assert_cmpuint (maps->step, ==, 7);
+  g_assert_cmpint (maps->label, ==, ds->labels[sample]);
+  g_assert_cmpint (maps->predicted, ==, state->test->predicted[sample]);
+  g_assert_cmpint (maps->n_maps, ==, 3);
+  row = (guint32) sample;
+  nn_dataset_gather (ds, &row, 1, x, NULL, NULL);
+  for (int m = 0; m < 3; m++)
+    {
+      const BpFeatureMap *map = &maps->maps[m];
+      g_autofree char *caption = bp_feature_map_caption (map);
+      gboolean lo_seen = FALSE, hi_seen = FALSE;
+
+      g_assert_cmpint (map->layer, ==, m);
+      g_assert_cmpint (map->kind, ==, spec->layers[m].kind);
+      g_assert_cmpint (map->shape.rank, ==, 3);
+      g_assert_cmpint (map->shape.dim[0], ==, 1);
+      g_assert_cmpint (map->shape.dim[1], ==, 28);
+      g_assert_cmpint (map->shape.dim[2], ==, 28);
+      for (int k = 0; k < 784; k++)
+        {
+          float leaky = x[k] > 0 ? x[k] : 0.1f * x[k];
+          float want = m < 2 ? leaky : tanhf (leaky);
+
+          g_assert_cmpfloat_with_epsilon (map->values[k], want, 1e-6);
+          g_assert_cmpfloat (map->values[k], >=, map->lo[0]);
+          g_assert_cmpfloat (map->values[k], <=, map->hi[0]);
+          lo_seen |= map->values[k] == map->lo[0];
+          hi_seen |= map->values[k] == map->hi[0];
+        }
+      g_assert_true (lo_seen && hi_seen);
+      g_assert_cmpfloat (map->hi[0], >, map->lo[0]);
+      if (m == 0)
+        g_assert_cmpstr (caption, ==, "1 · Leaky ReLU · 1×28×28");
+    }
+
+  /* The network changes (it now says 9 to everything); the state's maps
+   * do not. */
+  w = nn_network_find_param (net, 4, "weight");
+  b = nn_network_find_param (net, 4, "bias");
+  memset (nn_network_get_params (net) + w->offset, 0, sizeof (float) * w->size);
+  nn_network_get_params (net)[b->offset + 9] = 100.0f;
+  y = nn_network_forward (net, x, 1, FALSE, NULL);
+  g_assert_cmpfloat (y[9], ==, 100.0f);
+  again = bp_feature_maps_compute (state, sample, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->predicted, ==, maps->predicted);
+  g_assert_cmpint (again->predicted, !=, 9);
+
+  /* Samples that are not there. */
+  g_assert_null (bp_feature_maps_compute (state, ds->n, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  test_assert_sentence (error->message);
+  g_assert_nonnull (strstr (error->message, "9999"));
+  g_clear_error (&error);
+  g_assert_null (bp_feature_maps_compute (state, -1, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* An MLP: no copy of its weights, no maps. */
+  mlp = nn_network_new (mlp_spec, ds->shape, &error);
+  g_assert_no_error (error);
+  nn_network_init (mlp, NN_INIT_GLOROT, 3);
+  mlp_state = bp_inspect_state_compute (mlp, data, NN_LOSS_CROSS_ENTROPY, NULL, 1, 7);
+  g_assert_false (bp_inspect_state_has_feature_maps (mlp_state));
+  g_assert_null (mlp_state->params);
+  g_assert_null (bp_feature_maps_compute (mlp_state, 0, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT);
+  test_assert_sentence (error->message);
 }
 
 /* ---- BpRun feeding a record, and project files ------------------------- */
@@ -727,6 +840,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/project/modified", test_project_modified);
   g_test_add_func ("/session/data/load-async", test_data_load_async);
   g_test_add_func ("/session/inspect/from-network", test_inspect_from_network);
+  g_test_add_func ("/session/inspect/feature-maps", test_feature_maps);
   g_test_add_func ("/session/run/record-spiral", test_run_record_spiral);
   g_test_add_func ("/session/project/save-load-resume", test_project_save_load);
   g_test_add_func ("/session/project/load-corrupt", test_project_load_corrupt);
