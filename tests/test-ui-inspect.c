@@ -24,6 +24,7 @@
 
 #include "bp-boundary.h"
 #include "bp-confusion-matrix.h"
+#include "bp-feature-map-view.h"
 #include "bp-misclassified.h"
 #include "bp-prediction-grid.h"
 
@@ -609,6 +610,171 @@ test_inspect_throughput (void)
                   "samples/s: %.0f %%", BENCH_EPOCHS, app, cli, cli > 0 ? 100.0 * app / cli : 0.0);
 }
 
+/* ---- feature maps ------------------------------------------------------ */
+
+typedef struct
+{
+  BpFeatureMapView *view;
+  int               sample;
+} MapsWait;
+
+static gboolean
+maps_shown (gpointer data)
+{
+  MapsWait *w = data;
+  BpFeatureMaps *maps = bp_feature_map_view_get_maps (w->view);
+
+  return maps != NULL && maps->sample == w->sample;
+}
+
+static gboolean
+message_shown (gpointer data)
+{
+  return bp_feature_map_view_get_message (data) != NULL;
+}
+
+/* Trains @spec on MNIST for @epochs with the Feature maps page on screen;
+ * returns how many different training steps the page showed maps of
+ * while it trained (it follows training live). */
+static int
+train_watching_maps (BpWindow *window, const char *spec_text, int epochs)
+{
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse (spec_text, NULL);
+  BpFeatureMapView *view = BP_FEATURE_MAP_VIEW (bp_inspector_get_view (bp_window_get_inspector (window),
+                                                                       "features"));
+  guint64 last = G_MAXUINT64;
+  int n_steps = 0;
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (spec);
+  bp_layer_panel_set_spec (bp_window_get_panel (window), spec);
+  g_assert_true (bp_layer_panel_get_valid (bp_window_get_panel (window)));
+  show_inspect_page (window, "features");
+  bp_window_set_epochs (window, epochs);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  ui_test_iterate (50);
+  while (g_get_monotonic_time () < end)
+    {
+      BpFeatureMaps *maps = bp_feature_map_view_get_maps (view);
+      BpInspectState *state = bp_inspector_get_state (bp_window_get_inspector (window));
+
+      if (maps && maps->step != last)
+        {
+          last = maps->step;
+          n_steps++;
+        }
+      /* Done: the run ended and the last state's maps are in. */
+      if (ui_test_run_idle (window) && state && state->epoch >= epochs
+          && (!bp_inspect_state_has_feature_maps (state) || (maps && maps->step == state->step)))
+        break;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_true (ui_test_run_idle (window));
+  g_assert_null (bp_window_get_run_error (window));
+  return n_steps;
+}
+
+/* A network whose layers keep the image's shape (ReLU, tanh on 1×28×28)
+ * shows a map for each of them, of the sample picked by index, by a click
+ * in Predictions or in Mistakes, updating as it trains; a double click
+ * opens the page. An MLP's page says why it has none. */
+static void
+test_inspect_feature_maps (void)
+{
+  BpWindow *window;
+  BpInspector *inspector;
+  BpFeatureMapView *view;
+  BpPredictionGrid *grid;
+  BpMisclassified *mis;
+  BpFeatureMaps *maps;
+  BpInspectState *state;
+  GtkSpinButton *spin;
+  MapsWait w;
+  int n_steps, row, eval;
+
+  use_shared_datasets ("mnist");
+  window = ui_test_window_sized ("mnist", 1024, 700);
+  inspector = bp_window_get_inspector (window);
+  view = BP_FEATURE_MAP_VIEW (bp_inspector_get_view (inspector, "features"));
+  grid = BP_PREDICTION_GRID (bp_inspector_get_view (inspector, "predictions"));
+  mis = BP_MISCLASSIFIED (bp_inspector_get_view (inspector, "mistakes"));
+  g_assert_nonnull (view);
+
+  /* Before training: nothing to show, in words. */
+  show_inspect_page (window, "features");
+  g_assert_true (ui_test_wait (message_shown, view, 5));
+  g_assert_nonnull (strstr (bp_feature_map_view_get_message (view), "press Train"));
+
+  n_steps = train_watching_maps (window, "relu,tanh,flatten,dense:10", 2);
+  g_test_message ("feature maps of %d training steps shown while training", n_steps);
+  g_assert_cmpint (n_steps, >=, 2);
+  state = bp_inspector_get_state (inspector);
+  maps = bp_feature_map_view_get_maps (view);
+  g_assert_nonnull (maps);
+  g_assert_null (bp_feature_map_view_get_message (view));
+  g_assert_cmpint (maps->sample, ==, 0);
+  g_assert_cmpint (maps->n_maps, ==, 2);
+  for (int m = 0; m < 2; m++)
+    {
+      g_autofree char *caption = bp_feature_map_caption (&maps->maps[m]);
+
+      g_assert_cmpint (maps->maps[m].layer, ==, m);
+      g_assert_cmpstr (caption, ==, m == 0 ? "1 · ReLU · 1×28×28" : "2 · Tanh · 1×28×28");
+    }
+  g_assert_cmpint (maps->label, ==, state->data->test->labels[0]);
+  g_assert_cmpint (maps->predicted, ==, state->test->predicted[0]);
+  ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps.png");
+
+  /* By index, in the number field. */
+  spin = GTK_SPIN_BUTTON (ui_test_find_type (GTK_WIDGET (view), GTK_TYPE_SPIN_BUTTON));
+  g_assert_nonnull (spin);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin)), ==, 9999);
+  gtk_spin_button_set_value (spin, 1234);
+  w = (MapsWait) { view, 1234 };
+  g_assert_true (ui_test_wait (maps_shown, &w, 10));
+  maps = bp_feature_map_view_get_maps (view);
+  g_assert_cmpint (maps->label, ==, state->data->test->labels[1234]);
+
+  /* A click on a tile of Predictions picks its sample; a double click
+   * shows its maps. */
+  show_inspect_page (window, "predictions");
+  row = bp_prediction_grid_get_tile_row (grid, 5);
+  g_assert_cmpint (row, >, 0);
+  g_assert_cmpint (row, !=, 1234);
+  bp_prediction_grid_click_tile (grid, 5, 1);
+  g_assert_cmpint (bp_feature_map_view_get_sample (view), ==, row);
+  g_assert_cmpstr (bp_inspector_get_visible_view (inspector), ==, "predictions");
+  row = bp_prediction_grid_get_tile_row (grid, 7);
+  bp_prediction_grid_click_tile (grid, 7, 2);
+  g_assert_cmpstr (bp_inspector_get_visible_view (inspector), ==, "features");
+  w = (MapsWait) { view, row };
+  g_assert_true (ui_test_wait (maps_shown, &w, 10));
+
+  /* And a mistake picked in Mistakes. */
+  show_inspect_page (window, "mistakes");
+  g_assert_cmpuint (bp_misclassified_get_n_shown (mis), >, 1);
+  bp_misclassified_select (mis, 1);
+  eval = bp_misclassified_get_selected (mis);
+  g_assert_cmpint (eval, >=, 0);
+  g_assert_cmpint (bp_feature_map_view_get_sample (view), ==, (int) state->test->rows[eval]);
+  show_inspect_page (window, "features");
+  w = (MapsWait) { view, (int) state->test->rows[eval] };
+  g_assert_true (ui_test_wait (maps_shown, &w, 10));
+  maps = bp_feature_map_view_get_maps (view);
+  g_assert_cmpint (maps->predicted, !=, maps->label);
+
+  /* An MLP has none, and the page says so. */
+  train_watching_maps (window, "dense:32,relu,dense:10", 1);
+  g_assert_true (ui_test_wait (message_shown, view, 5));
+  g_assert_null (bp_feature_map_view_get_maps (view));
+  g_assert_cmpstr (bp_feature_map_view_get_message (view), ==,
+                   "This network has no convolution or pooling layers; add one to see its "
+                   "feature maps.");
+  ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps-mlp.png");
+  ui_test_close (window, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -617,6 +783,7 @@ main (int argc, char **argv)
   g_setenv ("GTK_A11Y", "test", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/inspect/mnist", test_inspect_mnist);
+  g_test_add_func ("/ui/inspect/feature-maps", test_inspect_feature_maps);
   g_test_add_func ("/ui/inspect/xor-boundary", test_inspect_xor_boundary);
   g_test_add_func ("/ui/inspect/regression", test_inspect_regression);
   g_test_add_func ("/ui/inspect/fashion-names", test_inspect_fashion_names);

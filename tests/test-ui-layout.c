@@ -140,7 +140,7 @@ check_layout (int width, int height, gboolean dark)
   shoot (window, "inspect", width, height, dark);
   /* Every view of the inspector, not only the first. */
   {
-    static const char *views[] = { "mistakes", "confusion", "boundary", "weights" };
+    static const char *views[] = { "mistakes", "confusion", "boundary", "features", "weights" };
 
     for (guint i = 0; i < G_N_ELEMENTS (views); i++)
       {

@@ -12,6 +12,7 @@
 
 #include "bp-boundary.h"
 #include "bp-confusion-matrix.h"
+#include "bp-feature-map-view.h"
 #include "bp-misclassified.h"
 #include "bp-prediction-grid.h"
 #include "bp-view-util.h"
@@ -26,6 +27,7 @@ struct _BpInspector
   /* Template widgets */
   BpBoundary        *boundary;
   BpConfusionMatrix *confusion_matrix;
+  BpFeatureMapView  *feature_maps;
   BpMisclassified   *misclassified;
   BpPredictionGrid  *prediction_grid;
   AdwViewStack      *stack;
@@ -74,6 +76,7 @@ bp_inspector_apply (BpInspector *self, BpInspectState *state)
   bp_confusion_matrix_set_state (self->confusion_matrix, state);
   bp_boundary_set_state (self->boundary, state);
   bp_weights_set_state (self->weights, state);
+  bp_feature_map_view_set_state (self->feature_maps, state);
   update_status (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.export-csv",
                                  bp_confusion_matrix_get_n_classes (self->confusion_matrix) > 0);
@@ -95,6 +98,8 @@ bp_inspector_get_view (BpInspector *self, const char *view_name)
     return GTK_WIDGET (self->boundary);
   if (g_str_equal (view_name, "weights"))
     return GTK_WIDGET (self->weights);
+  if (g_str_equal (view_name, "features"))
+    return GTK_WIDGET (self->feature_maps);
   return NULL;
 }
 
@@ -141,6 +146,8 @@ bp_inspector_export_view (BpInspector *self, const char *view_name, const char *
     return bp_confusion_matrix_export_png (self->confusion_matrix, path, 0, 0, error);
   if (g_str_equal (view_name, "boundary"))
     return bp_boundary_export_png (self->boundary, path, 0, 0, error);
+  if (g_str_equal (view_name, "features"))
+    return bp_feature_map_view_export_png (self->feature_maps, path, 0, 0, error);
   return bp_weights_export_png (self->weights, path, 0, 0, error);
 }
 
@@ -218,6 +225,21 @@ cell_activated_cb (BpInspector *self, int truth, int predicted)
     adw_view_stack_set_visible_child_name (self->stack, "mistakes");
 }
 
+/* A click on a sample in Predictions or Mistakes picks it for the feature
+ * maps; a double click (or Enter) shows them. */
+static void
+sample_selected_cb (BpInspector *self, int row)
+{
+  bp_feature_map_view_set_sample (self->feature_maps, row);
+}
+
+static void
+sample_activated_cb (BpInspector *self, int row)
+{
+  bp_feature_map_view_set_sample (self->feature_maps, row);
+  adw_view_stack_set_visible_child_name (self->stack, "features");
+}
+
 static void
 bp_inspector_dispose (GObject *object)
 {
@@ -246,6 +268,7 @@ bp_inspector_class_init (BpInspectorClass *klass)
 
   g_type_ensure (BP_TYPE_BOUNDARY);
   g_type_ensure (BP_TYPE_CONFUSION_MATRIX);
+  g_type_ensure (BP_TYPE_FEATURE_MAP_VIEW);
   g_type_ensure (BP_TYPE_MISCLASSIFIED);
   g_type_ensure (BP_TYPE_PREDICTION_GRID);
   g_type_ensure (BP_TYPE_WEIGHTS);
@@ -254,6 +277,7 @@ bp_inspector_class_init (BpInspectorClass *klass)
                                                "/io/github/backprop/Backprop/bp-inspector.ui");
   gtk_widget_class_bind_template_child (widget_class, BpInspector, boundary);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, confusion_matrix);
+  gtk_widget_class_bind_template_child (widget_class, BpInspector, feature_maps);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, misclassified);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, prediction_grid);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, stack);
@@ -274,6 +298,14 @@ bp_inspector_init (BpInspector *self)
 
   g_signal_connect_swapped (self->confusion_matrix, "cell-activated",
                             G_CALLBACK (cell_activated_cb), self);
+  g_signal_connect_swapped (self->prediction_grid, "sample-selected",
+                            G_CALLBACK (sample_selected_cb), self);
+  g_signal_connect_swapped (self->prediction_grid, "sample-activated",
+                            G_CALLBACK (sample_activated_cb), self);
+  g_signal_connect_swapped (self->misclassified, "sample-selected",
+                            G_CALLBACK (sample_selected_cb), self);
+  g_signal_connect_swapped (self->misclassified, "sample-activated",
+                            G_CALLBACK (sample_activated_cb), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.export-csv", FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   "What the network learned", -1);

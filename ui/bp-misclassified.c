@@ -160,12 +160,33 @@ struct _BpMisclassified
   int                 filter_truth, filter_predicted;
   int                 n_classes;
   gboolean            updating_dropdowns;
+  gboolean            listing;    /* in update_list (): selection changes are not the user's */
 
   /* Borrowed */
   GPtrArray          *bound;      /* GtkListItem: rows bound now, to redraw in place */
 };
 
 G_DEFINE_FINAL_TYPE (BpMisclassified, bp_misclassified, GTK_TYPE_WIDGET)
+
+enum {
+  SAMPLE_SELECTED,
+  SAMPLE_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* The test row of the selected mistake, or -1. */
+static int
+selected_row (BpMisclassified *self)
+{
+  int index = bp_misclassified_get_selected (self);
+  NnEvalResult *test = self->state ? self->state->test : NULL;
+
+  if (index < 0 || test == NULL || index >= test->n)
+    return -1;
+  return test->rows ? (int) test->rows[index] : index;
+}
 
 /* What the evaluation says of its @index-th sample. */
 static void
@@ -238,7 +259,20 @@ update_count (BpMisclassified *self)
 static void
 selection_changed_cb (BpMisclassified *self)
 {
+  int row = selected_row (self);
+
   bp_sample_view_set_sample (self->detail, self->state, bp_misclassified_get_selected (self));
+  if (row >= 0 && !self->listing)
+    g_signal_emit (self, signals[SAMPLE_SELECTED], 0, row);
+}
+
+static void
+activate_cb (BpMisclassified *self, guint position)
+{
+  int row = selected_row (self);
+
+  if (row >= 0)
+    g_signal_emit (self, signals[SAMPLE_ACTIVATED], 0, row);
 }
 
 static void
@@ -282,6 +316,9 @@ update_list (BpMisclassified *self, int keep)
   guint n = 0, total = n_total (self);
   int *old_filtered = g_steal_pointer (&self->filtered);
 
+  /* A new list is no pick of the user's: the feature maps keep theirs. */
+  self->listing = TRUE;
+
   if (total > 0 && self->filter_truth < 0 && self->filter_predicted < 0)
     {
       shown = self->state->mistakes;
@@ -318,6 +355,7 @@ update_list (BpMisclassified *self, int keep)
         }
   update_count (self);
   selection_changed_cb (self);
+  self->listing = FALSE;
 }
 
 static void
@@ -523,6 +561,21 @@ bp_misclassified_class_init (BpMisclassifiedClass *klass)
 
   g_type_ensure (BP_TYPE_SAMPLE_VIEW);
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  /**
+   * BpMisclassified::sample-selected:
+   * @row: the selected mistake's test sample, a row of the test set
+   */
+  signals[SAMPLE_SELECTED] = g_signal_new ("sample-selected", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_INT);
+  /**
+   * BpMisclassified::sample-activated:
+   * @row: the test sample of the mistake double-clicked or given Enter
+   */
+  signals[SAMPLE_ACTIVATED] = g_signal_new ("sample-activated", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 1, G_TYPE_INT);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/backprop/Backprop/bp-misclassified.ui");
   gtk_widget_class_bind_template_child (widget_class, BpMisclassified, count_label);
@@ -560,6 +613,7 @@ bp_misclassified_init (BpMisclassified *self)
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (activate_cb), self);
 
   g_signal_connect_swapped (self->true_dropdown, "notify::selected",
                             G_CALLBACK (dropdown_changed_cb), self);

@@ -26,6 +26,7 @@ typedef struct
   float            confidence;
   gboolean         correct;
   gboolean         regression;
+  int              row;       /* in the test set */
 } Tile;
 
 struct _BpPredictionGrid
@@ -41,6 +42,23 @@ struct _BpPredictionGrid
 };
 
 G_DEFINE_FINAL_TYPE (BpPredictionGrid, bp_prediction_grid, GTK_TYPE_WIDGET)
+
+enum {
+  SAMPLE_SELECTED,
+  SAMPLE_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Tells the inspector which test sample the user picked. */
+static void
+emit_focus (BpPredictionGrid *self, guint signal)
+{
+  if (self->focus >= 0 && self->focus < (int) self->tiles->len)
+    g_signal_emit (self, signals[signal], 0,
+                   g_array_index (self->tiles, Tile, self->focus).row);
+}
 
 static void
 tile_clear (gpointer data)
@@ -255,6 +273,7 @@ move_focus (BpPredictionGrid *self, int delta)
   self->focus = CLAMP (self->focus + delta, 0, n - 1);
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  emit_focus (self, SAMPLE_SELECTED);
 }
 
 static gboolean
@@ -271,6 +290,9 @@ key_pressed_cb (GtkEventControllerKey *key, guint keyval, guint keycode, GdkModi
     case GDK_KEY_Down: case GDK_KEY_KP_Down:   move_focus (self, cols); return TRUE;
     case GDK_KEY_Home:                         move_focus (self, -G_MAXINT / 2); return TRUE;
     case GDK_KEY_End:                          move_focus (self, G_MAXINT / 2); return TRUE;
+    case GDK_KEY_Return: case GDK_KEY_KP_Enter:
+      emit_focus (self, SAMPLE_ACTIVATED);
+      return TRUE;
     default: return FALSE;
     }
 }
@@ -288,11 +310,7 @@ pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, BpPredict
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
   if (col >= 0 && col < cols && row >= 0 && i < (int) self->tiles->len)
-    {
-      self->focus = i;
-      update_accessible (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+    bp_prediction_grid_click_tile (self, (guint) i, n_press);
 }
 
 static void
@@ -326,6 +344,20 @@ bp_prediction_grid_class_init (BpPredictionGridClass *klass)
   widget_class->get_request_mode = bp_prediction_grid_get_request_mode;
   widget_class->css_changed = bp_prediction_grid_css_changed;
 
+  /**
+   * BpPredictionGrid::sample-selected:
+   * @row: the test sample of the tile clicked or moved to, a row of the test set
+   */
+  signals[SAMPLE_SELECTED] = g_signal_new ("sample-selected", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_INT);
+  /**
+   * BpPredictionGrid::sample-activated:
+   * @row: the test sample of the tile double-clicked or given Enter
+   */
+  signals[SAMPLE_ACTIVATED] = g_signal_new ("sample-activated", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 1, G_TYPE_INT);
   gtk_widget_class_set_css_name (widget_class, "bppredictiongrid");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
 }
@@ -403,6 +435,7 @@ bp_prediction_grid_set_samples (BpPredictionGrid *self, BpInspectState *state, c
 
           if (i < 0 || i >= test->n || row < 0 || row >= ds->n)
             continue;
+          t.row = row;
           t.image = _bp_sample_surface (ds, row);
           if (!t.image)
             t.features = format_features (ds, row);
@@ -469,6 +502,26 @@ guint
 bp_prediction_grid_get_n_wrong (BpPredictionGrid *self)
 {
   return self->n_wrong;
+}
+
+void
+bp_prediction_grid_click_tile (BpPredictionGrid *self, guint i, int n_press)
+{
+  g_return_if_fail (BP_IS_PREDICTION_GRID (self));
+
+  if (i >= self->tiles->len)
+    return;
+  self->focus = (int) i;
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  emit_focus (self, n_press >= 2 ? SAMPLE_ACTIVATED : SAMPLE_SELECTED);
+}
+
+int
+bp_prediction_grid_get_tile_row (BpPredictionGrid *self, guint i)
+{
+  g_return_val_if_fail (BP_IS_PREDICTION_GRID (self), -1);
+  return i < self->tiles->len ? g_array_index (self->tiles, Tile, i).row : -1;
 }
 
 int

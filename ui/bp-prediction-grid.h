@@ -22,6 +22,11 @@ guint      bp_prediction_grid_get_n_tiles  (BpPredictionGrid *self);
 guint      bp_prediction_grid_get_n_images (BpPredictionGrid *self);  /* tiles with pixels */
 guint      bp_prediction_grid_get_n_wrong  (BpPredictionGrid *self);
 int        bp_prediction_grid_get_focus    (BpPredictionGrid *self);
+/* The test row tile @i shows, or -1. */
+int        bp_prediction_grid_get_tile_row (BpPredictionGrid *self, guint i);
+/* What a click (@n_press 1) or double click (2) on tile @i does: focus it
+ * and emit "sample-selected" or "sample-activated". */
+void       bp_prediction_grid_click_tile   (BpPredictionGrid *self, guint i, int n_press);
 /* Tile @i in words, as assistive technology reads the focused one:
  * "predicted Sneaker (97 %), true Sneaker". NULL past the end. (transfer full) */
 char      *bp_prediction_grid_get_tile_text (BpPredictionGrid *self, guint i);
