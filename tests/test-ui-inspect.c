@@ -772,6 +772,39 @@ test_inspect_feature_maps (void)
                    "This network has no convolution or pooling layers; add one to see its "
                    "feature maps.");
   ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps-mlp.png");
+
+  /* A CNN: the convolution, its ReLU and the pooling, each with a tile
+   * per filter, pooled to half the size. */
+  n_steps = train_watching_maps (window, "conv:6:5,relu,maxpool:2,dense:10", 1);
+  g_assert_cmpint (n_steps, >=, 1);
+  maps = bp_feature_map_view_get_maps (view);
+  g_assert_nonnull (maps);
+  g_assert_cmpint (maps->n_maps, ==, 3);
+  {
+    static const char *captions[] = { "1 · Convolution · 6×24×24", "2 · ReLU · 6×24×24",
+                                      "3 · Max pool · 6×12×12" };
+
+    for (int m = 0; m < 3; m++)
+      {
+        g_autofree char *caption = bp_feature_map_caption (&maps->maps[m]);
+
+        g_assert_cmpstr (caption, ==, captions[m]);
+      }
+    /* Pooling: each value the largest of its 2×2 window of the ReLU's. */
+    for (int c = 0; c < 6; c++)
+      for (int y = 0; y < 12; y++)
+        for (int x = 0; x < 12; x++)
+          {
+            const float *r = maps->maps[1].values + c * 576;
+            float best = -INFINITY;
+
+            for (int dy = 0; dy < 2; dy++)
+              for (int dx = 0; dx < 2; dx++)
+                best = MAX (best, r[(2 * y + dy) * 24 + 2 * x + dx]);
+            g_assert_cmpfloat (maps->maps[2].values[c * 144 + y * 12 + x], ==, best);
+          }
+  }
+  ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps-cnn.png");
   ui_test_close (window, 5);
 }
 

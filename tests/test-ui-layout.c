@@ -155,6 +155,47 @@ check_layout (int width, int height, gboolean dark)
   set_dark (FALSE);
 }
 
+/* The network the CNN layout cases show. */
+#define CNN_SPEC "conv:6:5,relu,maxpool:2,conv:16:5:1:2,relu,avgpool:2:1,batchnorm,dense:120,relu,dense:10"
+
+/* A window of @width x @height on MNIST with a CNN in the panel: rows with
+ * four settings each keep the side panel at its width, and nothing in it
+ * is cut off or ellipsized. */
+static void
+check_cnn_panel (int width, int height, gboolean dark)
+{
+  const char *root = g_getenv ("BACKPROP_TEST_DATA");
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.backprop.Backprop");
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse (CNN_SPEC, NULL);
+  BpWindow *window;
+  AdwFlap *flap;
+
+  g_assert_nonnull (root);
+  g_assert_nonnull (spec);
+  g_settings_set_string (settings, "data-folder", root);
+  set_dark (dark);
+  window = ui_test_window_sized ("mnist", width, height);
+  bp_layer_panel_set_spec (bp_window_get_panel (window), spec);
+  g_assert_true (bp_layer_panel_get_valid (bp_window_get_panel (window)));
+  flap = window_flap (window);
+  g_assert_false (adw_flap_get_folded (flap));
+  shoot (window, "cnn-panel", width, height, dark);
+  assert_nothing_cut (window, TRUE);
+  /* Its width-request: the rows did not widen it. */
+  g_assert_cmpint (gtk_widget_get_width (adw_flap_get_flap (flap)), <=, 370);
+  ui_test_close (window, 5);
+  set_dark (FALSE);
+}
+
+static void
+test_layout_cnn (void)
+{
+  check_cnn_panel (1024, 700, FALSE);
+  check_cnn_panel (1024, 700, TRUE);
+  check_cnn_panel (1920, 1080, FALSE);
+  check_cnn_panel (1920, 1080, TRUE);
+}
+
 static void
 test_layout_1024 (void)
 {
@@ -238,6 +279,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/layout/1024x700", test_layout_1024);
   g_test_add_func ("/ui/layout/1920x1080", test_layout_1920);
   g_test_add_func ("/ui/layout/narrow", test_layout_narrow);
+  g_test_add_func ("/ui/layout/cnn-panel", test_layout_cnn);
   g_test_add_func ("/ui/layout/toast", test_layout_toast);
   return g_test_run ();
 }

@@ -323,7 +323,15 @@ test_network_settings (void)
         }
       bp_layer_panel_remove_layer (panel, 1);
     }
-  g_assert_cmpint (n_checked, >=, 3);
+  {
+    int n_settings = 0;
+
+    for (int kind = 0; kind < NN_N_LAYER_KINDS; kind++)
+      n_settings += nn_layer_ops ((NnLayerKind) kind)->n_args;
+    g_assert_cmpint (n_checked, ==, n_settings);
+    /* Convolution's four are among them. */
+    g_assert_cmpint (n_settings, >=, 4 + 1);
+  }
   assert_spec (window, "dense:8,tanh,dense:2");
   ui_test_close (window, 5);
 }
@@ -448,6 +456,81 @@ test_network_counts (void)
   ui_test_close (window, 5);
 }
 
+/* A convolution row on MNIST: its four fields give the spec its filters,
+ * kernel, stride and padding; the row's shape line follows (C×H×W, the
+ * parameters, the multiply-adds); a kernel larger than what reaches it is
+ * marked on that row with the engine's sentence, and Train is off. */
+static void
+test_network_conv_row (void)
+{
+  BpWindow *window;
+  BpLayerPanel *panel;
+  g_autoptr(NnNetSpec) spec = nn_net_spec_parse ("conv:6:5,relu,maxpool:2,dense:10", NULL);
+  g_autoptr(NnNetSpec) misfit = nn_net_spec_parse ("conv:6:5,maxpool:2,conv:16:5,maxpool:2,"
+                                                   "conv:8:5,dense:10", NULL);
+  g_autoptr(GError) error = NULL;
+  NnShape in = { 3, { 1, 28, 28 } };
+  NnLayerKind conv;
+  BpLayerRow *row;
+  const char *text;
+  int bad = -1;
+
+  g_assert_true (nn_layer_kind_from_name ("conv", &conv));
+  use_shared_datasets ();
+  window = ui_test_window_sized ("mnist", 1024, 700);
+  panel = bp_window_get_panel (window);
+  bp_layer_panel_set_spec (panel, spec);
+  ui_test_iterate (50);
+  row = row_at (window, 0);
+  g_assert_cmpint (bp_layer_row_get_kind (row), ==, conv);
+  g_assert_cmpstr (bp_layer_row_get_info_text (row), ==,
+                   "→ 6×24×24 · 156 params · 86\u2009400 mult-adds");
+  gtk_spin_button_set_value (bp_layer_row_get_setting_spin (row, 0), 8);
+  gtk_spin_button_set_value (bp_layer_row_get_setting_spin (row_at (window, 0), 1), 3);
+  gtk_spin_button_set_value (bp_layer_row_get_setting_spin (row_at (window, 0), 2), 2);
+  gtk_spin_button_set_value (bp_layer_row_get_setting_spin (row_at (window, 0), 3), 1);
+  ui_test_iterate (20);
+  assert_spec (window, "conv:8:3:2:1,relu,maxpool:2,dense:10");
+  /* (28 + 2 - 3) / 2 + 1 = 14; 8 × (9 + 1) parameters; 14 × 14 × 8 × 9 products. */
+  text = bp_layer_row_get_info_text (row_at (window, 0));
+  g_assert_cmpstr (text, ==, "→ 8×14×14 · 80 params · 14\u2009112 mult-adds");
+  g_assert_true (g_str_has_prefix (bp_layer_row_get_info_text (row_at (window, 2)), "→ 8×7×7"));
+  g_assert_true (bp_layer_panel_get_valid (panel));
+  /* Each setting was its own edit: four undos take them back. */
+  for (int i = 0; i < 4; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_spec (window, "conv:6:5,relu,maxpool:2,dense:10");
+
+  /* A misfit, on its row, in the engine's words. */
+  g_assert_false (nn_net_spec_check (misfit, in, 10, NULL, NULL, &bad, &error));
+  g_assert_cmpint (bad, ==, 4);
+  g_assert_nonnull (strstr (error->message, "kernel 5 is larger than the 4×4 input"));
+  bp_layer_panel_set_spec (panel, misfit);
+  ui_test_iterate (100);
+  g_assert_false (bp_layer_panel_get_valid (panel));
+  for (int i = 0; i < misfit->n_layers; i++)
+    {
+      const char *problem = bp_layer_row_get_problem (row_at (window, i));
+
+      if (i == bad)
+        g_assert_cmpstr (problem, ==, error->message);
+      else
+        g_assert_null (problem);
+    }
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row_at (window, bad)), "bad-layer"));
+  g_assert_cmpstr (bp_layer_row_get_info_text (row_at (window, bad)), ==, "Does not fit");
+  g_assert_false (gtk_widget_get_sensitive (ui_test_find_actionable (GTK_WIDGET (window),
+                                                                     "win.train")));
+  ui_test_screenshot (GTK_WIDGET (window), "ui-network-conv-misfit.png");
+  /* Its kernel, made small enough in its row, makes it fit. */
+  gtk_spin_button_set_value (bp_layer_row_get_setting_spin (row_at (window, bad), 1), 3);
+  ui_test_iterate (50);
+  g_assert_true (bp_layer_panel_get_valid (panel));
+  g_assert_null (bp_layer_row_get_problem (row_at (window, bad)));
+  g_assert_true (g_str_has_prefix (bp_layer_row_get_info_text (row_at (window, bad)), "→ 8×2×2"));
+  ui_test_close (window, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -458,5 +541,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/network/settings", test_network_settings);
   g_test_add_func ("/ui/network/settings-keys", test_network_settings_keys);
   g_test_add_func ("/ui/network/counts", test_network_counts);
+  g_test_add_func ("/ui/network/conv-row", test_network_conv_row);
   return g_test_run ();
 }
