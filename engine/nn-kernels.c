@@ -593,18 +593,20 @@ nn_softmax_rows (float *x, int n, int dim)
 
 /* ---- convolution and pooling ----
  *
- * A convolution is lowered to one matrix product per part of the batch
- * (im2col): the input patches become the columns of cols (c k k, n oh ow),
- * sample after sample, and then
- *   forward  Y  = W cols           (f, n oh ow), scattered to y (n, f, oh, ow)
- *   weights  dW = dY cols^T        (f, c k k)
- *   input    dcols = W^T dY        (c k k, n oh ow), gathered back to dx (col2im)
- * with W (f, c k k) as PyTorch stores it. Each part of the batch (a block
- * of samples, a block of columns) is lowered and multiplied by one core
- * with single-threaded BLAS, so every product is as wide as the part; the
- * parts' weight gradients are then summed in part order. Where a sample's
- * columns lie does not depend on the parts, so forward and backward may
- * cut the batch differently. */
+ * A convolution is lowered to matrix products (im2col): the patches of a
+ * few samples become the columns of cols (c k k, nb oh ow), sample after
+ * sample, and then
+ *   forward  Y  = W cols           (f, nb oh ow), scattered to y (n, f, oh, ow)
+ *   weights  dW += dY cols^T       (f, c k k)
+ *   input    dcols = W^T dY        (c k k, nb oh ow), gathered back to dx (col2im)
+ * with W (f, c k k) as PyTorch stores it. The batch is cut into parts, one
+ * per core of the team, each with single-threaded BLAS; a part goes
+ * through its samples in chunks whose columns fit in a core's L2 cache
+ * (on the whole batch they were written out to memory and read back:
+ * im2col alone then took 17 % of a LeNet's training time). Backward lowers
+ * the input again rather than keeping the columns from forward. The
+ * parts' weight gradients are summed in part order; the chunks depend on
+ * the shapes alone, so the numbers depend only on the thread count. */
 
 void
 nn_conv_shape_init (NnConvShape *s, int n, int c, int h, int w, int f, int k, int stride,
@@ -615,25 +617,44 @@ nn_conv_shape_init (NnConvShape *s, int n, int c, int h, int w, int f, int k, in
   s->ow = (w + 2 * pad - k) / stride + 1;
 }
 
-size_t
-nn_conv_scratch (const NnConvShape *s)
-{
-  size_t p = (size_t) s->oh * s->ow;
+/* Floats of a chunk's columns and products, at most (unless one sample
+ * needs more): 384 KB, in a 1 MB L2 with room for the weights and the
+ * products' packing. */
+#define CONV_CHUNK_FLOATS (96 * 1024)
 
-  return ((size_t) s->c * s->k * s->k + s->f) * p;
+static size_t
+conv_sample_floats (const NnConvShape *s)
+{
+  return ((size_t) s->c * s->k * s->k + s->f) * s->oh * s->ow;
 }
 
-/* The workspace: cols (ckk, n p), then Y or dY (f, n p). */
-static float *
-conv_cols (const NnConvShape *s, float *work)
+static int
+conv_chunk (const NnConvShape *s)
 {
-  return work;
+  return (int) MAX (1, CONV_CHUNK_FLOATS / conv_sample_floats (s));
 }
 
-static float *
-conv_tmp (const NnConvShape *s, float *work)
+/* Each thread's chunk buffer, kept between calls, freed when it ends. */
+typedef struct
 {
-  return work + (size_t) s->c * s->k * s->k * s->n * s->oh * s->ow;
+  size_t size;
+  float data[];
+} ChunkBuffer;
+
+static GPrivate chunk_buffer = G_PRIVATE_INIT (g_free);
+
+static float *
+thread_buffer (size_t size)
+{
+  ChunkBuffer *b = g_private_get (&chunk_buffer);
+
+  if (b == NULL || b->size < size)
+    {
+      b = g_malloc (sizeof (ChunkBuffer) + sizeof (float) * size);
+      b->size = size;
+      g_private_replace (&chunk_buffer, b);
+    }
+  return b->data;
 }
 
 /* The output columns ox with 0 <= ox * stride - pad + kj < w: [*lo, *hi). */
@@ -648,11 +669,31 @@ valid_range (int kj, int stride, int pad, int w, int ow, int *lo, int *hi)
     *lo = *hi;
 }
 
-static void
+/* GCC turns a copy loop into a call to memcpy, which for the rows of a
+ * few dozen floats that im2col copies costs more than the copy (8 % of a
+ * LeNet's training time went to memmove). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_MEMCPY_CALLS __attribute__ ((optimize ("no-tree-loop-distribute-patterns")))
+#else
+#define NO_MEMCPY_CALLS
+#endif
+
+/* The lowering and pooling are bound by how many floats a core stores per
+ * cycle, so they get an AVX2 twin chosen at run time where the CPU has it
+ * (the engine is built for baseline x86-64, SSE2). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ELF__) && \
+    (defined(__x86_64__) || defined(__i386__))
+#define WIDE_STORES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define WIDE_STORES
+#endif
+
+/* cols (c k k, (s1 - s0) oh ow) = the patches of samples s0..s1. */
+NO_MEMCPY_CALLS WIDE_STORES static void
 im2col (float *cols, const float *x, const NnConvShape *s, int s0, int s1)
 {
   const int k = s->k, st = s->stride, pad = s->pad, oh = s->oh, ow = s->ow;
-  const size_t p = (size_t) oh * ow, ld = (size_t) s->n * p;
+  const size_t p = (size_t) oh * ow, ld = (size_t) (s1 - s0) * p;
 
   for (int i = s0; i < s1; i++)
     for (int c = 0; c < s->c; c++)
@@ -662,7 +703,7 @@ im2col (float *cols, const float *x, const NnConvShape *s, int s0, int s1)
         for (int ki = 0; ki < k; ki++)
           for (int kj = 0; kj < k; kj++)
             {
-              float *dst = cols + ((size_t) (c * k + ki) * k + kj) * ld + (size_t) i * p;
+              float *dst = cols + ((size_t) (c * k + ki) * k + kj) * ld + (size_t) (i - s0) * p;
               int lo, hi;
 
               valid_range (kj, st, pad, s->w, ow, &lo, &hi);
@@ -673,14 +714,16 @@ im2col (float *cols, const float *x, const NnConvShape *s, int s0, int s1)
 
                   if (iy < 0 || iy >= s->h)
                     {
-                      memset (dst, 0, sizeof (float) * ow);
+                      for (int ox = 0; ox < ow; ox++)
+                        dst[ox] = 0.0f;
                       continue;
                     }
                   src = plane + (size_t) iy * s->w - pad + kj;
                   for (int ox = 0; ox < lo; ox++)
                     dst[ox] = 0.0f;
                   if (st == 1)
-                    memcpy (dst + lo, src + lo, sizeof (float) * (hi - lo));
+                    for (int ox = lo; ox < hi; ox++)
+                      dst[ox] = src[ox];
                   else
                     for (int ox = lo; ox < hi; ox++)
                       dst[ox] = src[(size_t) ox * st];
@@ -691,12 +734,13 @@ im2col (float *cols, const float *x, const NnConvShape *s, int s0, int s1)
       }
 }
 
-/* dx (samples s0..s1) = the sum of each input's patches' gradients. */
-static void
+/* dx (samples s0..s1) = the sums of their patches' gradients, cols as
+ * im2col () lays them out. */
+WIDE_STORES static void
 col2im (float *dx, const float *cols, const NnConvShape *s, int s0, int s1)
 {
   const int k = s->k, st = s->stride, pad = s->pad, oh = s->oh, ow = s->ow;
-  const size_t p = (size_t) oh * ow, ld = (size_t) s->n * p;
+  const size_t p = (size_t) oh * ow, ld = (size_t) (s1 - s0) * p;
 
   memset (dx + (size_t) s0 * s->c * s->h * s->w, 0,
           sizeof (float) * (size_t) (s1 - s0) * s->c * s->h * s->w);
@@ -708,7 +752,7 @@ col2im (float *dx, const float *cols, const NnConvShape *s, int s0, int s1)
         for (int ki = 0; ki < k; ki++)
           for (int kj = 0; kj < k; kj++)
             {
-              const float *src = cols + ((size_t) (c * k + ki) * k + kj) * ld + (size_t) i * p;
+              const float *src = cols + ((size_t) (c * k + ki) * k + kj) * ld + (size_t) (i - s0) * p;
               int lo, hi;
 
               valid_range (kj, st, pad, s->w, ow, &lo, &hi);
@@ -734,7 +778,7 @@ col2im (float *dx, const float *cols, const NnConvShape *s, int s0, int s1)
 typedef struct
 {
   const NnConvShape *s;
-  float *y, *dx, *work;
+  float *y, *dx;
   const float *x, *w, *b, *dy;
   float *dw_parts;    /* (parts, f c k k) */
   double *db_parts;   /* (parts, f) */
@@ -762,34 +806,39 @@ conv_forward_part (gpointer data, int part, int parts)
 {
   const ConvJob *job = data;
   const NnConvShape *s = job->s;
-  const int ckk = s->c * s->k * s->k;
-  const size_t p = (size_t) s->oh * s->ow, ld = (size_t) s->n * p;
-  float *cols = conv_cols (s, job->work), *tmp = conv_tmp (s, job->work);
+  const int ckk = s->c * s->k * s->k, chunk = conv_chunk (s);
+  const size_t p = (size_t) s->oh * s->ow;
+  float *cols = thread_buffer ((size_t) chunk * conv_sample_floats (s));
+  float *tmp = cols + (size_t) chunk * ckk * p;
   int s0, s1;
 
   part_bounds (s->n, part, parts, &s0, &s1);
-  if (s1 <= s0)
-    return;
-  im2col (cols, job->x, s, s0, s1);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->f, (int) ((s1 - s0) * p), ckk,
-               1.0f, job->w, ckk, cols + s0 * p, (int) ld, 0.0f, tmp + s0 * p, (int) ld);
-  for (int i = s0; i < s1; i++)
-    for (int f = 0; f < s->f; f++)
-      {
-        const float *src = tmp + (size_t) f * ld + (size_t) i * p;
-        float *dst = job->y + ((size_t) i * s->f + f) * p;
-        const float bias = job->b[f];
+  for (int c0 = s0; c0 < s1; c0 += chunk)
+    {
+      const int c1 = MIN (c0 + chunk, s1);
+      const size_t ld = (size_t) (c1 - c0) * p;
 
-        for (size_t q = 0; q < p; q++)
-          dst[q] = src[q] + bias;
-      }
+      im2col (cols, job->x, s, c0, c1);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->f, (int) ld, ckk, 1.0f, job->w,
+                   ckk, cols, (int) ld, 0.0f, tmp, (int) ld);
+      for (int i = c0; i < c1; i++)
+        for (int f = 0; f < s->f; f++)
+          {
+            const float *src = tmp + (size_t) f * ld + (size_t) (i - c0) * p;
+            float *dst = job->y + ((size_t) i * s->f + f) * p;
+            const float bias = job->b[f];
+
+            for (size_t q = 0; q < p; q++)
+              dst[q] = src[q] + bias;
+          }
+    }
 }
 
 void
-nn_conv2d_forward (float *y, float *work, const float *x, const float *w, const float *b,
+nn_conv2d_forward (float *y, const float *x, const float *w, const float *b,
                    const NnConvShape *s)
 {
-  ConvJob job = { .s = s, .y = y, .work = work, .x = x, .w = w, .b = b };
+  ConvJob job = { .s = s, .y = y, .x = x, .w = w, .b = b };
 
   openblas_one_thread ();
   nn_team_run (conv_parts (s), conv_forward_part, &job);
@@ -800,57 +849,60 @@ conv_backward_part (gpointer data, int part, int parts)
 {
   const ConvJob *job = data;
   const NnConvShape *s = job->s;
-  const int ckk = s->c * s->k * s->k;
-  const size_t p = (size_t) s->oh * s->ow, ld = (size_t) s->n * p;
-  float *cols = conv_cols (s, job->work), *tmp = conv_tmp (s, job->work);
+  const int ckk = s->c * s->k * s->k, chunk = conv_chunk (s);
+  const size_t p = (size_t) s->oh * s->ow;
+  float *cols = thread_buffer ((size_t) chunk * conv_sample_floats (s));
+  float *tmp = cols + (size_t) chunk * ckk * p;
   float *dw = job->dw_parts + (size_t) part * s->f * ckk;
   double *db = job->db_parts + (size_t) part * s->f;
   int s0, s1;
 
   part_bounds (s->n, part, parts, &s0, &s1);
-  if (s1 <= s0)
-    {
-      memset (dw, 0, sizeof (float) * s->f * ckk);
-      for (int f = 0; f < s->f; f++)
-        db[f] = 0.0;
-      return;
-    }
+  memset (dw, 0, sizeof (float) * s->f * ckk);
   for (int f = 0; f < s->f; f++)
+    db[f] = 0.0;
+  for (int c0 = s0; c0 < s1; c0 += chunk)
     {
-      double acc = 0.0;
+      const int c1 = MIN (c0 + chunk, s1);
+      const size_t ld = (size_t) (c1 - c0) * p;
 
-      for (int i = s0; i < s1; i++)
-        {
-          const float *src = job->dy + ((size_t) i * s->f + f) * p;
-          float *dst = tmp + (size_t) f * ld + (size_t) i * p;
+      /* dY in the columns' order; the bias gradient's sums in float over
+       * one sample's positions (a few hundred), in double over samples. */
+      for (int f = 0; f < s->f; f++)
+        for (int i = c0; i < c1; i++)
+          {
+            const float *src = job->dy + ((size_t) i * s->f + f) * p;
+            float *dst = tmp + (size_t) f * ld + (size_t) (i - c0) * p;
+            float row = 0.0f;
 
-          for (size_t q = 0; q < p; q++)
-            {
-              dst[q] = src[q];
-              acc += src[q];
-            }
-        }
-      db[f] = acc;
+            for (size_t q = 0; q < p; q++)
+              {
+                dst[q] = src[q];
+                row += src[q];
+              }
+            db[f] += row;
+          }
+      im2col (cols, job->x, s, c0, c1);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->f, ckk, (int) ld, 1.0f, tmp,
+                   (int) ld, cols, (int) ld, 1.0f, dw, ckk);
+      if (job->dx == NULL)
+        continue;
+      /* The chunk's columns are spent: their place takes their gradient. */
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int) ld, s->f, 1.0f, job->w,
+                   ckk, tmp, (int) ld, 0.0f, cols, (int) ld);
+      col2im (job->dx, cols, s, c0, c1);
     }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->f, ckk, (int) ((s1 - s0) * p),
-               1.0f, tmp + s0 * p, (int) ld, cols + s0 * p, (int) ld, 0.0f, dw, ckk);
-  if (job->dx == NULL)
-    return;
-  /* The lowered input is spent: its place takes its gradient. */
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int) ((s1 - s0) * p), s->f,
-               1.0f, job->w, ckk, tmp + s0 * p, (int) ld, 0.0f, cols + s0 * p, (int) ld);
-  col2im (job->dx, cols, s, s0, s1);
 }
 
 /* Runs the parts, then sums their gradients in part order into dw and db
  * (keep 0: overwritten) as w = keep w + scale dw. */
 static void
 conv_backward_run (float *dx, float *dw, float *db, float keep, float scale, const float *dy,
-                   float *work, const float *w, const NnConvShape *s)
+                   const float *x, const float *w, const NnConvShape *s)
 {
   const int parts = conv_parts (s);
   const size_t n_w = (size_t) s->f * s->c * s->k * s->k;
-  ConvJob job = { .s = s, .dx = dx, .work = work, .w = w, .dy = dy };
+  ConvJob job = { .s = s, .dx = dx, .x = x, .w = w, .dy = dy };
 
   openblas_one_thread ();
   job.dw_parts = g_new (float, parts * n_w);
@@ -877,64 +929,141 @@ conv_backward_run (float *dx, float *dw, float *db, float keep, float scale, con
 }
 
 void
-nn_conv2d_backward (float *dx, float *dw, float *db, const float *dy, float *work,
+nn_conv2d_backward (float *dx, float *dw, float *db, const float *dy, const float *x,
                     const float *w, const NnConvShape *s)
 {
-  conv_backward_run (dx, dw, db, 0.0f, 1.0f, dy, work, w, s);
+  conv_backward_run (dx, dw, db, 0.0f, 1.0f, dy, x, w, s);
 }
 
 void
-nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, float *work,
+nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, const float *x,
                         const NnConvShape *s, float lr, float weight_decay)
 {
   /* The parts read the old weights; the step comes after them. */
-  conv_backward_run (dx, w, b, 1.0f - lr * weight_decay, -lr, dy, work, w, s);
+  conv_backward_run (dx, w, b, 1.0f - lr * weight_decay, -lr, dy, x, w, s);
 }
 
-/* Max pooling: windows of k x k at stride; the index of each maximum in
- * its plane goes to arg (as a float: planes are far below 2^24). */
-void
-nn_maxpool_forward (float *y, float *arg, const float *x, const NnConvShape *s)
+/* Pooling is shared out over the team by blocks of planes (a plane is one
+ * channel of one sample) when the batch is large enough to pay for the
+ * hand-off; no sum crosses planes, so the numbers are the same any way. */
+#define POOL_SMALL 65536   /* input floats */
+
+typedef struct
+{
+  const NnConvShape *s;
+  float *y, *arg, *dx;
+  const float *x, *dy;
+  void (*fn) (const NnConvShape *s, float *y, float *arg, float *dx, const float *x,
+              const float *dy, size_t plane0, size_t plane1);
+} PoolJob;
+
+static void
+pool_part (gpointer data, int part, int parts)
+{
+  const PoolJob *job = data;
+  size_t planes = (size_t) job->s->n * job->s->c;
+
+  job->fn (job->s, job->y, job->arg, job->dx, job->x, job->dy, planes * part / parts,
+           planes * (part + 1) / parts);
+}
+
+static void
+pool_run (PoolJob *job)
+{
+  const NnConvShape *s = job->s;
+  int parts = 1;
+
+  if ((size_t) s->n * s->c * s->h * s->w >= POOL_SMALL)
+    parts = MIN (nn_team_get_threads (), s->n * s->c);
+  nn_team_run (parts, pool_part, job);
+}
+
+/* Max pooling: the index of each maximum in its plane goes to arg (as a
+ * float: planes are far below 2^24). Row by row of the output, one window
+ * position (ki, kj) at a time over the whole row, so that the compares and
+ * selects vectorise; the scan is in the window's row-major order, so the
+ * first of equals wins. */
+WIDE_STORES static void
+maxpool_planes (const NnConvShape *s, float *y, float *arg, float *dx, const float *x,
+                const float *dy, size_t plane0, size_t plane1)
 {
   const int k = s->k, st = s->stride, oh = s->oh, ow = s->ow;
   const size_t hw = (size_t) s->h * s->w, p = (size_t) oh * ow;
 
-  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+  for (size_t plane = plane0; plane < plane1; plane++)
     {
       const float *xp = x + plane * hw;
-      float *yp = y + plane * p, *ap = arg + plane * p;
 
       for (int oy = 0; oy < oh; oy++)
-        for (int ox = 0; ox < ow; ox++)
-          {
-            int best = oy * st * s->w + ox * st;
-            float m = -INFINITY;
+        {
+          float *yr = y + plane * p + (size_t) oy * ow, *ar = arg + plane * p + (size_t) oy * ow;
 
-            for (int ki = 0; ki < k; ki++)
-              for (int kj = 0; kj < k; kj++)
+          if (k == 2 && st == 2)
+            {
+              /* The common 2x2 pool, its four candidates in scan order. */
+              const float *r0 = xp + (size_t) 2 * oy * s->w, *r1 = r0 + s->w;
+              const float i0 = (float) (2 * oy * s->w);
+
+              for (int ox = 0; ox < ow; ox++)
                 {
-                  int at = (oy * st + ki) * s->w + ox * st + kj;
-                  float v = xp[at];
+                  float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+                  float m = a, at = i0 + 2 * ox;
+                  gboolean take;
 
-                  if (v > m || isnan (v))
-                    {
-                      m = v;
-                      best = at;
-                    }
+                  take = b > m || b != b;
+                  m = take ? b : m;
+                  at = take ? i0 + 2 * ox + 1 : at;
+                  take = c > m || c != c;
+                  m = take ? c : m;
+                  at = take ? i0 + s->w + 2 * ox : at;
+                  take = d > m || d != d;
+                  m = take ? d : m;
+                  at = take ? i0 + s->w + 2 * ox + 1 : at;
+                  yr[ox] = m;
+                  ar[ox] = at;
                 }
-            yp[oy * ow + ox] = m;
-            ap[oy * ow + ox] = (float) best;
-          }
+              continue;
+            }
+          for (int ox = 0; ox < ow; ox++)
+            {
+              yr[ox] = -INFINITY;
+              ar[ox] = (float) (oy * st * s->w + ox * st);
+            }
+          for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++)
+              {
+                const int base = (oy * st + ki) * s->w + kj;
+                const float *src = xp + base;
+
+                for (int ox = 0; ox < ow; ox++)
+                  {
+                    float v = src[(size_t) ox * st];
+                    gboolean take = v > yr[ox] || v != v;
+
+                    yr[ox] = take ? v : yr[ox];
+                    ar[ox] = take ? (float) (base + ox * st) : ar[ox];
+                  }
+              }
+        }
     }
 }
 
 void
-nn_maxpool_backward (float *dx, const float *dy, const float *arg, const NnConvShape *s)
+nn_maxpool_forward (float *y, float *arg, const float *x, const NnConvShape *s)
+{
+  PoolJob job = { .s = s, .y = y, .arg = arg, .x = x, .fn = maxpool_planes };
+
+  pool_run (&job);
+}
+
+static void
+maxpool_back_planes (const NnConvShape *s, float *y, float *arg, float *dx, const float *x,
+                     const float *dy, size_t plane0, size_t plane1)
 {
   const size_t hw = (size_t) s->h * s->w, p = (size_t) s->oh * s->ow;
 
-  memset (dx, 0, sizeof (float) * s->n * s->c * hw);
-  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+  memset (dx + plane0 * hw, 0, sizeof (float) * (plane1 - plane0) * hw);
+  for (size_t plane = plane0; plane < plane1; plane++)
     {
       float *dp = dx + plane * hw;
       const float *gp = dy + plane * p, *ap = arg + plane * p;
@@ -945,13 +1074,22 @@ nn_maxpool_backward (float *dx, const float *dy, const float *arg, const NnConvS
 }
 
 void
-nn_avgpool_forward (float *y, const float *x, const NnConvShape *s)
+nn_maxpool_backward (float *dx, const float *dy, const float *arg, const NnConvShape *s)
+{
+  PoolJob job = { .s = s, .arg = (float *) arg, .dx = dx, .dy = dy, .fn = maxpool_back_planes };
+
+  pool_run (&job);
+}
+
+static void
+avgpool_planes (const NnConvShape *s, float *y, float *arg, float *dx, const float *x,
+                const float *dy, size_t plane0, size_t plane1)
 {
   const int k = s->k, st = s->stride, oh = s->oh, ow = s->ow;
   const size_t hw = (size_t) s->h * s->w, p = (size_t) oh * ow;
   const float scale = 1.0f / (float) (k * k);
 
-  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+  for (size_t plane = plane0; plane < plane1; plane++)
     {
       const float *xp = x + plane * hw;
       float *yp = y + plane * p;
@@ -977,14 +1115,23 @@ nn_avgpool_forward (float *y, const float *x, const NnConvShape *s)
 }
 
 void
-nn_avgpool_backward (float *dx, const float *dy, const NnConvShape *s)
+nn_avgpool_forward (float *y, const float *x, const NnConvShape *s)
+{
+  PoolJob job = { .s = s, .y = y, .x = x, .fn = avgpool_planes };
+
+  pool_run (&job);
+}
+
+static void
+avgpool_back_planes (const NnConvShape *s, float *y, float *arg, float *dx, const float *x,
+                     const float *dy, size_t plane0, size_t plane1)
 {
   const int k = s->k, st = s->stride, oh = s->oh, ow = s->ow;
   const size_t hw = (size_t) s->h * s->w, p = (size_t) oh * ow;
   const float scale = 1.0f / (float) (k * k);
 
-  memset (dx, 0, sizeof (float) * s->n * s->c * hw);
-  for (size_t plane = 0; plane < (size_t) s->n * s->c; plane++)
+  memset (dx + plane0 * hw, 0, sizeof (float) * (plane1 - plane0) * hw);
+  for (size_t plane = plane0; plane < plane1; plane++)
     {
       float *dp = dx + plane * hw;
       const float *gp = dy + plane * p;
@@ -999,6 +1146,14 @@ nn_avgpool_backward (float *dx, const float *dy, const NnConvShape *s)
                 dst[(size_t) ox * st + kj] += scale * gp[(size_t) oy * ow + ox];
           }
     }
+}
+
+void
+nn_avgpool_backward (float *dx, const float *dy, const NnConvShape *s)
+{
+  PoolJob job = { .s = s, .dx = dx, .dy = dy, .fn = avgpool_back_planes };
+
+  pool_run (&job);
 }
 
 /* Batch normalisation. A flat input (s == 1) is read row by row, each

@@ -92,27 +92,22 @@ typedef struct
   int oh, ow;        /* the output, from the above (nn_conv_shape_init) */
 } NnConvShape;
 
-void   nn_conv_shape_init (NnConvShape *s, int n, int c, int h, int w, int f, int k,
-                           int stride, int pad);
-/* Floats per sample of the convolution's workspace: its lowered input,
- * (c k k, oh ow), kept from forward for backward, and a copy of its
- * output or output gradient, (f, oh ow). */
-size_t nn_conv_scratch    (const NnConvShape *s);
+void nn_conv_shape_init (NnConvShape *s, int n, int c, int h, int w, int f, int k, int stride,
+                         int pad);
 
-/* y (n,f,oh,ow) = conv (x (n,c,h,w), w (f,c,k,k)) + b (f), as im2col and
- * one product per part of the batch, the parts shared out over the team.
- * @work: (n, nn_conv_scratch ()) floats, left for backward. */
-void nn_conv2d_forward      (float *y, float *work, const float *x, const float *w,
-                             const float *b, const NnConvShape *s);
-/* After forward with the same @work (which it overwrites): dw (f,c,k,k) and
- * db (f) from dy (n,f,oh,ow), and dx (n,c,h,w) unless it is NULL. The
- * parts' weight gradients are summed in part order, so the numbers depend
- * only on the thread count. */
-void nn_conv2d_backward     (float *dx, float *dw, float *db, const float *dy, float *work,
+/* y (n,f,oh,ow) = conv (x (n,c,h,w), w (f,c,k,k)) + b (f), by im2col and
+ * products, the batch cut into parts over the team (see nn-kernels.c). */
+void nn_conv2d_forward      (float *y, const float *x, const float *w, const float *b,
+                             const NnConvShape *s);
+/* dw (f,c,k,k) and db (f) from dy (n,f,oh,ow) and the forward's input x,
+ * and dx (n,c,h,w) unless it is NULL; all overwritten. The parts' weight
+ * gradients are summed in part order, so the numbers depend only on the
+ * thread count. */
+void nn_conv2d_backward     (float *dx, float *dw, float *db, const float *dy, const float *x,
                              const float *w, const NnConvShape *s);
 /* The same with an SGD step folded in: dx from the old weights, then
  * w = (1 - lr wd) w - lr dw and b likewise, in place. */
-void nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, float *work,
+void nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, const float *x,
                              const NnConvShape *s, float lr, float weight_decay);
 /* The oracle: direct loops in double. */
 void nn_ref_conv2d_forward  (float *y, const float *x, const float *w, const float *b,

@@ -60,7 +60,7 @@ check_conv_case (const Case *t, NnRng *rng, double *worst)
 {
   NnConvShape s;
   size_t nx, ny, nw;
-  float *x, *w, *b, *dy, *work, *y1, *y2, *dx1, *dx2, *dw1, *dw2, *db1, *db2;
+  float *x, *w, *b, *dy, *y1, *y2, *dx1, *dx2, *dw1, *dw2, *db1, *db2;
   double errs[4];
 
   nn_conv_shape_init (&s, t->n, t->c, t->h, t->w, t->f, t->k, t->stride, t->pad);
@@ -70,7 +70,7 @@ check_conv_case (const Case *t, NnRng *rng, double *worst)
   ny = (size_t) s.n * s.f * s.oh * s.ow;
   nw = (size_t) s.f * s.c * s.k * s.k;
   x = g_new (float, nx); w = g_new (float, nw); b = g_new (float, s.f);
-  dy = g_new (float, ny); work = g_new (float, s.n * nn_conv_scratch (&s));
+  dy = g_new (float, ny);
   y1 = g_new (float, ny); y2 = g_new (float, ny);
   dx1 = g_new (float, nx); dx2 = g_new (float, nx);
   dw1 = g_new (float, nw); dw2 = g_new (float, nw);
@@ -80,9 +80,9 @@ check_conv_case (const Case *t, NnRng *rng, double *worst)
   fill (b, s.f, rng);
   fill (dy, ny, rng);
 
-  nn_conv2d_forward (y1, work, x, w, b, &s);
+  nn_conv2d_forward (y1, x, w, b, &s);
   nn_ref_conv2d_forward (y2, x, w, b, &s);
-  nn_conv2d_backward (dx1, dw1, db1, dy, work, w, &s);
+  nn_conv2d_backward (dx1, dw1, db1, dy, x, w, &s);
   nn_ref_conv2d_backward (dx2, dw2, db2, dy, x, w, &s);
   errs[0] = rel_diff (y1, y2, ny);
   errs[1] = rel_diff (dx1, dx2, nx);
@@ -95,8 +95,8 @@ check_conv_case (const Case *t, NnRng *rng, double *worst)
     }
 
   /* Without the input gradient, the parameters' are the same. */
-  nn_conv2d_forward (y1, work, x, w, b, &s);
-  nn_conv2d_backward (NULL, dw1, db1, dy, work, w, &s);
+  nn_conv2d_forward (y1, x, w, b, &s);
+  nn_conv2d_backward (NULL, dw1, db1, dy, x, w, &s);
   g_assert_cmpfloat (rel_diff (dw1, dw2, nw), <, CONV_TOLERANCE);
 
   /* The SGD pass: dx from the old weights, then the step. */
@@ -104,8 +104,8 @@ check_conv_case (const Case *t, NnRng *rng, double *worst)
     const float lr = 0.1f, wd = 0.01f;
     g_autofree float *w2 = g_memdup2 (w, sizeof (float) * nw), *b2 = g_memdup2 (b, sizeof (float) * s.f);
 
-    nn_conv2d_forward (y1, work, x, w, b, &s);
-    nn_conv2d_backward_sgd (dx1, w2, b2, dy, work, &s, lr, wd);
+    nn_conv2d_forward (y1, x, w, b, &s);
+    nn_conv2d_backward_sgd (dx1, w2, b2, dy, x, &s, lr, wd);
     g_assert_cmpfloat (rel_diff (dx1, dx2, nx), <, CONV_TOLERANCE);
     for (size_t j = 0; j < nw; j++)
       dw2[j] = (1.0f - lr * wd) * w[j] - lr * dw2[j];
@@ -115,7 +115,7 @@ check_conv_case (const Case *t, NnRng *rng, double *worst)
     g_assert_cmpfloat (rel_diff (b2, db2, s.f), <, CONV_TOLERANCE);
   }
 
-  g_free (x); g_free (w); g_free (b); g_free (dy); g_free (work);
+  g_free (x); g_free (w); g_free (b); g_free (dy);
   g_free (y1); g_free (y2); g_free (dx1); g_free (dx2);
   g_free (dw1); g_free (dw2); g_free (db1); g_free (db2);
 }
@@ -149,9 +149,12 @@ test_pool_matches_reference (void)
     { 1, 2, 5, 6, 2, 3, 1, 0 },
     { 2, 1, 6, 9, 1, 1, 1, 0 },
     { 1, 4, 11, 5, 4, 5, 3, 0 },
+    { 64, 6, 24, 24, 6, 2, 2, 0 },   /* shared out over two threads by planes */
+    { 16, 16, 17, 17, 16, 3, 2, 0 },
   };
   NnRng rng;
 
+  nn_team_set_threads (2);
   nn_rng_init (&rng, 22, 0);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -169,10 +172,13 @@ test_pool_matches_reference (void)
       dx1 = g_new (float, nx); dx2 = g_new (float, nx);
       fill (x, nx, &rng);
       fill (dy, ny, &rng);
+      unsigned split = nn_team_get_n_split ();
+
       if (i == 0)
         x[5] = x[4] = 2.0f;  /* a tie: the first wins, as in PyTorch */
 
       nn_maxpool_forward (y1, arg, x, &s);
+      g_assert_cmpuint (nn_team_get_n_split (), ==, split + (nx >= 65536));
       nn_ref_maxpool_forward (y2, x, &s);
       g_assert_cmpmem (y1, sizeof (float) * ny, y2, sizeof (float) * ny);
       if (i == 0)
@@ -188,6 +194,7 @@ test_pool_matches_reference (void)
       nn_ref_avgpool_backward (dx2, dy, &s);
       g_assert_cmpfloat (rel_diff (dx1, dx2, nx), <, 1e-6);
     }
+  nn_team_set_threads (0);
 }
 
 /* A NaN in a window is its maximum, as in PyTorch, so a diverging run
@@ -251,7 +258,7 @@ test_grad_cnn (void)
 typedef struct
 {
   const NnConvShape *s;
-  float *y, *work, *dx, *dw, *db;
+  float *y, *dx, *dw, *db;
   const float *x, *w, *b, *dy;
 } NestedConv;
 
@@ -262,8 +269,8 @@ nested_conv (void *data, int part, int parts)
 
   if (part != 0)
     return;
-  nn_conv2d_forward (p->y, p->work, p->x, p->w, p->b, p->s);
-  nn_conv2d_backward (p->dx, p->dw, p->db, p->dy, p->work, p->w, p->s);
+  nn_conv2d_forward (p->y, p->x, p->w, p->b, p->s);
+  nn_conv2d_backward (p->dx, p->dw, p->db, p->dy, p->x, p->w, p->s);
 }
 
 static void
@@ -271,7 +278,7 @@ test_conv_threads (void)
 {
   NnConvShape s;
   size_t nx, ny, nw;
-  float *x, *w, *b, *dy, *work, *y[3], *dx[3], *dw[3], *db[3];
+  float *x, *w, *b, *dy, *y[3], *dx[3], *dw[3], *db[3];
   unsigned split;
   NnRng rng;
 
@@ -282,7 +289,7 @@ test_conv_threads (void)
   nw = (size_t) s.f * s.c * s.k * s.k;
   nn_rng_init (&rng, 23, 0);
   x = g_new (float, nx); w = g_new (float, nw); b = g_new (float, s.f);
-  dy = g_new (float, ny); work = g_new (float, s.n * nn_conv_scratch (&s));
+  dy = g_new (float, ny);
   fill (x, nx, &rng);
   fill (w, nw, &rng);
   fill (b, s.f, &rng);
@@ -297,13 +304,13 @@ test_conv_threads (void)
 
   nn_team_set_threads (1);
   split = nn_team_get_n_split ();
-  nn_conv2d_forward (y[0], work, x, w, b, &s);
-  nn_conv2d_backward (dx[0], dw[0], db[0], dy, work, w, &s);
+  nn_conv2d_forward (y[0], x, w, b, &s);
+  nn_conv2d_backward (dx[0], dw[0], db[0], dy, x, w, &s);
   g_assert_cmpuint (nn_team_get_n_split (), ==, split);
 
   nn_team_set_threads (2);
-  nn_conv2d_forward (y[1], work, x, w, b, &s);
-  nn_conv2d_backward (dx[1], dw[1], db[1], dy, work, w, &s);
+  nn_conv2d_forward (y[1], x, w, b, &s);
+  nn_conv2d_backward (dx[1], dw[1], db[1], dy, x, w, &s);
   g_assert_cmpuint (nn_team_get_n_split (), ==, split + 2);
   g_assert_cmpfloat (rel_diff (y[1], y[0], ny), <, CONV_TOLERANCE);
   g_assert_cmpfloat (rel_diff (dx[1], dx[0], nx), <, CONV_TOLERANCE);
@@ -311,7 +318,7 @@ test_conv_threads (void)
   g_assert_cmpfloat (rel_diff (db[1], db[0], s.f), <, CONV_TOLERANCE);
 
   {
-    NestedConv job = { &s, y[2], work, dx[2], dw[2], db[2], x, w, b, dy };
+    NestedConv job = { &s, y[2], dx[2], dw[2], db[2], x, w, b, dy };
 
     nn_team_run (2, nested_conv, &job);
   }
@@ -328,7 +335,7 @@ test_conv_threads (void)
       g_free (dw[r]);
       g_free (db[r]);
     }
-  g_free (x); g_free (w); g_free (b); g_free (dy); g_free (work);
+  g_free (x); g_free (w); g_free (b); g_free (dy);
 }
 
 static void

@@ -3,8 +3,8 @@
  *
  * W (filters, channels, k, k) and b (filters), in that order in the
  * parameter block. The kernels (nn-kernels.c) lower the input to columns
- * (im2col) into the layer's scratch and multiply, one part of the batch per
- * core; the columns stay there for backward.
+ * (im2col) and multiply, a few samples at a time, one part of the batch
+ * per core; backward lowers the input again.
  */
 #include "nn-layer-window.h"
 
@@ -82,14 +82,6 @@ shape_of (const NnLayerRun *l, int n)
                           arg (&l->spec, STRIDE), arg (&l->spec, PADDING), n);
 }
 
-static size_t
-conv_scratch (const NnLayerRun *l)
-{
-  NnConvShape s = shape_of (l, 1);
-
-  return nn_conv_scratch (&s);
-}
-
 /* As the dense kind, on the fans of a filter: fan_in = channels k k,
  * fan_out = filters k k. Biases start at zero. */
 static void
@@ -133,7 +125,7 @@ conv_forward (NnLayerRun *l, const float *const *x, int n_x, int n, gboolean tra
   NnConvShape s = shape_of (l, n);
   const float *w = l->params;
 
-  nn_conv2d_forward (l->out, l->scratch, x[0], w, w + l->info.n_params - s.f, &s);
+  nn_conv2d_forward (l->out, x[0], w, w + l->info.n_params - s.f, &s);
 }
 
 static void
@@ -144,10 +136,9 @@ conv_backward (NnLayerRun *l, float *din, const float *dout, const float *const 
   size_t n_w = l->info.n_params - s.f;
 
   if (sgd)
-    nn_conv2d_backward_sgd (din, l->params, l->params + n_w, dout, l->scratch, &s, sgd[0],
-                            sgd[1]);
+    nn_conv2d_backward_sgd (din, l->params, l->params + n_w, dout, x[0], &s, sgd[0], sgd[1]);
   else
-    nn_conv2d_backward (din, l->grads, l->grads + n_w, dout, l->scratch, l->params, &s);
+    nn_conv2d_backward (din, l->grads, l->grads + n_w, dout, x[0], l->params, &s);
 }
 
 static const char *const conv_aliases[] = { "conv2d", "convolution", NULL };
@@ -177,7 +168,6 @@ const NnLayerOps nn_layer_conv_ops = {
   .params = conv_params,
   .macs = conv_macs,
   .torch_args = conv_torch_args,
-  .scratch = conv_scratch,
   .init = conv_init,
   .forward = conv_forward,
   .backward = conv_backward,
