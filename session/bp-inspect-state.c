@@ -4,8 +4,8 @@
  * bp_inspect_state_compute() runs on the training thread between batches
  * (or on any thread, for a network loaded from a file): it keeps a
  * reference to the epoch's test evaluation (no second pass), sorts its
- * mistakes, copies the first dense layer's weights with their colour
- * scales (and, for a network with image-shaped layers, all its weights,
+ * mistakes, copies the first dense or convolution layer's weights with their
+ * colour scales (and, for a network with image-shaped layers, all its weights,
  * for feature maps) and, on 2-D data, asks the network for its outputs over a grid of
  * the plane. All the work that needs no widget is done here, so applying a
  * state on the main thread stays a few milliseconds. No GTK.
@@ -132,25 +132,53 @@ sort_mistakes (BpInspectState *state)
   state->n_mistakes = n;
 }
 
-/* The first layer with parameters, when its weight is a matrix (units, in)
- * over the image's pixels: one template per unit. */
+/* The first trainable tensor that is a matrix over the image's pixels
+ * (units, C*H*W), one template per unit, or a filter bank (filters, C, K,
+ * K), one per filter and input channel; told apart by rank and shape in
+ * the parameter table, not by kind. */
 static void
-copy_first_dense_weights (BpInspectState *state, NnNetwork *net)
+copy_first_weights (BpInspectState *state, NnNetwork *net)
 {
   int n_table = 0;
   const NnParamInfo *table = nn_network_get_param_table (net, &n_table);
-  const NnParamInfo *w;
+  NnShape in = nn_network_get_in_shape (net);
+  const NnParamInfo *w = NULL;
 
-  if (!bp_dataset_is_image (state->data->train, NULL, NULL) || n_table == 0)
+  if (!bp_dataset_is_image (state->data->train, NULL, NULL) || n_table == 0 || in.rank != 3)
     return;
-  w = nn_network_find_param (net, table[0].layer, "weight");
-  if (w == NULL || w->rank != 2 || w->shape[0] <= 0 || w->shape[1] <= 0
-      || (size_t) w->shape[1] != nn_network_get_in_size (net))
+  for (int k = 0; k < n_table && w == NULL; k++)
+    {
+      const NnParamInfo *t = &table[k];
+
+      if (t->role != NN_PARAM_TRAINABLE)
+        continue;
+      if ((t->rank == 2 && t->shape[0] > 0 && (size_t) t->shape[1] == nn_network_get_in_size (net))
+          || (t->rank == 4 && t->shape[0] > 0 && t->shape[1] > 0 && t->shape[2] > 0
+              && t->shape[3] > 0))
+        w = t;
+    }
+  if (w == NULL)
     return;
+  state->weight_units_total = w->shape[0];
   state->weight_units = MIN (w->shape[0], BP_WEIGHTS_MAX_UNITS);
-  state->weight_in = w->shape[1];
+  state->weight_in = (int) (w->size / w->shape[0]);
+  state->weight_layer = w->layer;
+  state->weight_rank = w->rank;
+  state->weight_kind = nn_network_get_spec (net)->layers[w->layer].kind;
+  if (w->rank == 4)
+    {
+      state->weight_channels = w->shape[1];
+      state->weight_height = w->shape[2];
+      state->weight_width = w->shape[3];
+    }
+  else
+    {
+      state->weight_channels = in.dim[0];
+      state->weight_height = in.dim[1];
+      state->weight_width = in.dim[2];
+    }
   state->weights = g_memdup2 (nn_network_get_params (net) + w->offset,
-                              sizeof (float) * (size_t) state->weight_units * w->shape[1]);
+                              sizeof (float) * (size_t) state->weight_units * state->weight_in);
   compute_weight_scales (state);
 }
 
@@ -240,7 +268,7 @@ bp_inspect_state_compute (NnNetwork *net, NnData *data, NnLossKind loss, NnEvalR
     state->test = nn_data_evaluate (net, loss, data, data->test, NULL, data->test->n, NULL);
 
   sort_mistakes (state);
-  copy_first_dense_weights (state, net);
+  copy_first_weights (state, net);
   copy_network (state, net);
   compute_boundary (state, net, loss);
   return state;

@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-/* The first dense layer's templates: at most this many units are copied. */
+/* The first layer's templates (dense units, convolution filters): at most
+ * this many are copied. */
 #define BP_WEIGHTS_MAX_UNITS 64
 
 typedef struct
@@ -23,10 +24,20 @@ typedef struct
   NnEvalResult *test;
   int           epoch;          /* epochs finished when it was computed */
   guint64       step;
-  /* (owned) the first dense layer's weights (units, in) on image data, else NULL */
+  /* (owned) on image data, the templates of the first layer with a weight
+   * matrix over the image's pixels (dense: (units, C*H*W)) or a filter
+   * bank (convolution: (filters, C*K*K)), as (weight_units, weight_in),
+   * each unit's row a (weight_channels, weight_height, weight_width)
+   * image; the first BP_WEIGHTS_MAX_UNITS of weight_units_total. Buffers
+   * (NN_PARAM_BUFFER) are never taken. NULL otherwise. */
   float        *weights;
   int           weight_units;
   int           weight_in;
+  int           weight_units_total;
+  int           weight_layer;      /* its index in the network */
+  int           weight_rank;       /* 2: dense units, 4: convolution filters */
+  NnLayerKind   weight_kind;
+  int           weight_channels, weight_height, weight_width;
   /* (owned) 2-D sets: network outputs over a (res, res) grid spanning
    * [xmin,xmax] x [ymin,ymax] of the data's plane, row 0 at ymin;
    * (res*res, n_outputs) probabilities. NULL otherwise. */

@@ -407,6 +407,61 @@ test_feature_maps (void)
   test_assert_sentence (error->message);
 }
 
+/* The weights the Weights page draws: a convolution's filters (filters,
+ * C*K*K), reshaped as (C, K, K), even after a batch norm (whose weight is
+ * no template and whose buffers are never taken); an MLP's first dense
+ * layer, its first 64 units of 100 over the 28×28 input. */
+static void
+test_inspect_weights (void)
+{
+  g_autoptr(NnData) data = load_data ("mnist");
+  static const struct
+  {
+    const char *spec;
+    int layer, units, total, in, channels, height, width;
+  } cases[] = {
+    { "conv:6:5,relu,maxpool:2,dense:10", 0, 6, 6, 25, 1, 5, 5 },
+    { "batchnorm,conv:4:3:2,relu,dense:10", 1, 4, 4, 9, 1, 3, 3 },
+    { "dense:100,relu,dense:10", 0, 64, 100, 784, 1, 28, 28 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NnNetSpec) spec = nn_net_spec_parse (cases[c].spec, &error);
+      g_autoptr(NnNetwork) net = NULL;
+      g_autoptr(BpInspectState) state = NULL;
+      const NnParamInfo *table;
+      const float *w = NULL;
+      int n_table;
+
+      g_assert_no_error (error);
+      net = nn_network_new (spec, data->test->shape, &error);
+      g_assert_no_error (error);
+      nn_network_init (net, NN_INIT_GLOROT, 5);
+      table = nn_network_get_param_table (net, &n_table);
+      for (int k = 0; k < n_table; k++)
+        if (table[k].layer == cases[c].layer && table[k].rank >= 2)
+          w = nn_network_get_params (net) + table[k].offset;
+      g_assert_nonnull (w);
+      state = bp_inspect_state_compute (net, data, NN_LOSS_CROSS_ENTROPY, NULL, 0, 0);
+      g_assert_nonnull (state->weights);
+      g_assert_cmpint (state->weight_layer, ==, cases[c].layer);
+      g_assert_cmpint (state->weight_rank, ==, cases[c].in == 784 ? 2 : 4);
+      g_assert_cmpint (state->weight_kind, ==, spec->layers[cases[c].layer].kind);
+      g_assert_cmpint (state->weight_units, ==, cases[c].units);
+      g_assert_cmpint (state->weight_units_total, ==, cases[c].total);
+      g_assert_cmpint (state->weight_in, ==, cases[c].in);
+      g_assert_cmpint (state->weight_channels, ==, cases[c].channels);
+      g_assert_cmpint (state->weight_height, ==, cases[c].height);
+      g_assert_cmpint (state->weight_width, ==, cases[c].width);
+      g_assert_cmpmem (state->weights, sizeof (float) * cases[c].units * cases[c].in, w,
+                       sizeof (float) * cases[c].units * cases[c].in);
+      for (int u = 0; u < cases[c].units; u++)
+        g_assert_cmpfloat (state->weight_scale[u], >, 0);
+    }
+}
+
 /* ---- BpRun feeding a record, and project files ------------------------- */
 
 typedef struct
@@ -841,6 +896,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/data/load-async", test_data_load_async);
   g_test_add_func ("/session/inspect/from-network", test_inspect_from_network);
   g_test_add_func ("/session/inspect/feature-maps", test_feature_maps);
+  g_test_add_func ("/session/inspect/weights", test_inspect_weights);
   g_test_add_func ("/session/run/record-spiral", test_run_record_spiral);
   g_test_add_func ("/session/project/save-load-resume", test_project_save_load);
   g_test_add_func ("/session/project/load-corrupt", test_project_load_corrupt);

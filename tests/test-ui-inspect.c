@@ -27,6 +27,7 @@
 #include "bp-feature-map-view.h"
 #include "bp-misclassified.h"
 #include "bp-prediction-grid.h"
+#include "bp-weights.h"
 
 static const char *views[] = { "predictions", "mistakes", "confusion", "boundary", "weights" };
 
@@ -675,6 +676,30 @@ train_watching_maps (BpWindow *window, const char *spec_text, int epochs)
   return n_steps;
 }
 
+/* The Weights page shows @n_tiles tiles under @caption, and its caption
+ * and colour key are on screen outside the scrolled grid. */
+static void
+assert_weights_page (BpWindow *window, const char *caption, guint n_tiles, const char *shot)
+{
+  BpInspector *inspector = bp_window_get_inspector (window);
+  BpWeights *weights = BP_WEIGHTS (bp_inspector_get_view (inspector, "weights"));
+  GtkWidget *legend = ui_test_find_type (GTK_WIDGET (inspector), BP_TYPE_WEIGHTS_LEGEND);
+  graphene_rect_t bounds;
+
+  show_inspect_page (window, "weights");
+  ui_test_iterate (200);
+  g_assert_cmpstr (bp_weights_get_caption (weights), ==, caption);
+  g_assert_cmpuint (bp_weights_get_n_tiles (weights), ==, n_tiles);
+  g_assert_nonnull (legend);
+  g_assert_true (gtk_widget_get_mapped (legend));
+  g_assert_null (gtk_widget_get_ancestor (legend, GTK_TYPE_SCROLLED_WINDOW));
+  g_assert_true (gtk_widget_compute_bounds (legend, GTK_WIDGET (window), &bounds));
+  g_assert_cmpfloat (bounds.size.height, >=, 30);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=,
+                     gtk_widget_get_height (GTK_WIDGET (window)));
+  ui_test_screenshot (GTK_WIDGET (window), shot);
+}
+
 /* A network whose layers keep the image's shape (ReLU, tanh on 1×28×28)
  * shows a map for each of them, of the sample picked by index, by a click
  * in Predictions or in Mistakes, updating as it trains; a double click
@@ -765,13 +790,17 @@ test_inspect_feature_maps (void)
   g_assert_cmpint (maps->predicted, !=, maps->label);
 
   /* An MLP has none, and the page says so. */
-  train_watching_maps (window, "dense:32,relu,dense:10", 1);
+  train_watching_maps (window, "dense:100,relu,dense:10", 1);
   g_assert_true (ui_test_wait (message_shown, view, 5));
   g_assert_null (bp_feature_map_view_get_maps (view));
   g_assert_cmpstr (bp_feature_map_view_get_message (view), ==,
                    "This network has no convolution or pooling layers; add one to see its "
                    "feature maps.");
   ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps-mlp.png");
+  /* Its Weights page says it shows 64 of the 100 units, with the key in
+   * view. */
+  assert_weights_page (window, "Layer 1 · Dense: first 64 of 100 units, each over the 28×28 image",
+                       64, "ui-inspect-weights-mlp.png");
 
   /* A CNN: the convolution, its ReLU and the pooling, each with a tile
    * per filter, pooled to half the size. */
@@ -805,6 +834,9 @@ test_inspect_feature_maps (void)
           }
   }
   ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps-cnn.png");
+  /* The Weights page: the convolution's six 5×5 filters. */
+  assert_weights_page (window, "Layer 1 · Convolution: all 6 filters of 5×5", 6,
+                       "ui-inspect-weights-cnn.png");
   ui_test_close (window, 5);
 }
 

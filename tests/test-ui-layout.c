@@ -5,7 +5,8 @@
  * At 1920×1080 the same; both in the light and the dark style. Narrower than the
  * side panel and the curves need together, the panel folds away behind a
  * header-bar button, which brings it back over the content. Toasts stay
- * clear of the status line's text. Each case leaves a screenshot in
+ * clear of the status line's text. A CNN's rows keep the side panel at its
+ * width, and its feature maps and filters fit. Each case leaves a screenshot in
  * $BACKPROP_TEST_OUTPUT. */
 #include "ui-test-util.h"
 
@@ -155,6 +156,14 @@ check_layout (int width, int height, gboolean dark)
   set_dark (FALSE);
 }
 
+static gboolean
+has_state (gpointer data)
+{
+  BpInspectState *state = bp_inspector_get_state (bp_window_get_inspector (data));
+
+  return state != NULL && state->test != NULL;
+}
+
 /* The network the CNN layout cases show. */
 #define CNN_SPEC "conv:6:5,relu,maxpool:2,conv:16:5:1:2,relu,avgpool:2:1,batchnorm,dense:120,relu,dense:10"
 
@@ -183,6 +192,23 @@ check_cnn_panel (int width, int height, gboolean dark)
   assert_nothing_cut (window, TRUE);
   /* Its width-request: the rows did not widen it. */
   g_assert_cmpint (gtk_widget_get_width (adw_flap_get_flap (flap)), <=, 370);
+
+  /* Trained one batch (an epoch each made this case take 126 s, not 31):
+   * its feature maps and its filters, nothing cut. */
+  show_page (window, "inspect");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.step-batch", NULL));
+  g_assert_true (ui_test_wait (has_state, window, 60));
+  g_assert_null (bp_window_get_run_error (window));
+  for (int v = 0; v < 2; v++)
+    {
+      const char *view = v == 0 ? "features" : "weights";
+      g_autofree char *what = g_strdup_printf ("cnn-%s", view);
+
+      bp_inspector_set_visible_view (bp_window_get_inspector (window), view);
+      ui_test_iterate (800);
+      assert_nothing_cut (window, TRUE);
+      shoot (window, what, width, height, dark);
+    }
   ui_test_close (window, 5);
   set_dark (FALSE);
 }

@@ -33,6 +33,7 @@ struct _BpInspector
   AdwViewStack      *stack;
   GtkLabel          *status_label;
   BpWeights         *weights;
+  BpWeightsLegend   *weights_legend;
 
   /* Owned */
   BpInspectState    *state;
@@ -272,6 +273,7 @@ bp_inspector_class_init (BpInspectorClass *klass)
   g_type_ensure (BP_TYPE_MISCLASSIFIED);
   g_type_ensure (BP_TYPE_PREDICTION_GRID);
   g_type_ensure (BP_TYPE_WEIGHTS);
+  g_type_ensure (BP_TYPE_WEIGHTS_LEGEND);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/backprop/Backprop/bp-inspector.ui");
@@ -283,6 +285,7 @@ bp_inspector_class_init (BpInspectorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpInspector, stack);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, status_label);
   gtk_widget_class_bind_template_child (widget_class, BpInspector, weights);
+  gtk_widget_class_bind_template_child (widget_class, BpInspector, weights_legend);
 
   gtk_widget_class_install_action (widget_class, "inspector.export-png", NULL, export_png_action);
   gtk_widget_class_install_action (widget_class, "inspector.export-csv", NULL, export_csv_action);
@@ -296,6 +299,7 @@ bp_inspector_init (BpInspector *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  bp_weights_legend_set_weights (self->weights_legend, self->weights);
   g_signal_connect_swapped (self->confusion_matrix, "cell-activated",
                             G_CALLBACK (cell_activated_cb), self);
   g_signal_connect_swapped (self->prediction_grid, "sample-selected",
