@@ -521,6 +521,18 @@ test_network_conv_row (void)
   g_assert_cmpstr (bp_layer_row_get_info_text (row_at (window, bad)), ==, "Does not fit");
   g_assert_false (gtk_widget_get_sensitive (ui_test_find_actionable (GTK_WIDGET (window),
                                                                      "win.train")));
+  /* The whole row in view, its sentence too, for the record. */
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (panel), GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+    GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+    graphene_rect_t b;
+
+    g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (row_at (window, bad)), content, &b));
+    gtk_adjustment_set_value (adj, b.origin.y + b.size.height + 12
+                                   - gtk_adjustment_get_page_size (adj));
+    ui_test_iterate (300);
+  }
   ui_test_screenshot (GTK_WIDGET (window), "ui-network-conv-misfit.png");
   /* Its kernel, made small enough in its row, makes it fit. */
   gtk_spin_button_set_value (bp_layer_row_get_setting_spin (row_at (window, bad), 1), 3);
