@@ -834,6 +834,19 @@ test_inspect_feature_maps (void)
           }
   }
   ui_test_screenshot (GTK_WIDGET (window), "ui-inspect-feature-maps-cnn.png");
+  /* The page exports as PNG, as the export button does. */
+  {
+    g_autofree char *path = g_build_filename (ui_test_output_dir (), "ui-inspect-features-export.png",
+                                              NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GdkTexture) png = NULL;
+
+    g_assert_true (bp_inspector_export_view (inspector, "features", path, &error));
+    g_assert_no_error (error);
+    png = gdk_texture_new_from_filename (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_height (png), >, 3 * 56);
+  }
   /* The Weights page: the convolution's six 5×5 filters. */
   assert_weights_page (window, "Layer 1 · Convolution: all 6 filters of 5×5", 6,
                        "ui-inspect-weights-cnn.png");
