@@ -427,6 +427,7 @@ test_conv_misfits (void)
     { "conv:4:3:0", { 3, { 1, 8, 8 } }, 0, "stride of 0" },
     { "maxpool:2:0", { 3, { 1, 8, 8 } }, 0, "stride of 0" },
     { "conv:4:3:1:3", { 3, { 1, 8, 8 } }, 0, "padding of 3" },
+    { "conv:8:9", { 3, { 3, 3000, 3000 } }, 0, "MB per sample, too much to train" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

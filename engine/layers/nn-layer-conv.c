@@ -13,6 +13,9 @@
 
 enum { FILTERS, KERNEL, STRIDE, PADDING };
 
+/* Floats of one sample's lowered input and output (256 MB). */
+#define MAX_LOWERED ((size_t) 1 << 26)
+
 static int
 arg (const NnLayerSpec *spec, int a)
 {
@@ -23,6 +26,7 @@ static gboolean
 conv_infer (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error)
 {
   int f = arg (spec, FILTERS), k = arg (spec, KERNEL);
+  size_t lowered;
 
   if (!nn_window_infer ("Convolution", in, f, k, arg (spec, STRIDE), arg (spec, PADDING), out,
                         error))
@@ -33,6 +37,17 @@ conv_infer (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error)
                    "Convolution of %d filters of %d×%d on %d channels would need %zu million "
                    "weights, too many to train.", f, k, k, in.dim[0],
                    (size_t) f * in.dim[0] * k * k / 1000000);
+      return FALSE;
+    }
+  /* The kernels lower at least one sample's patches at a time (a chunk
+   * buffer per thread that cannot fail gracefully), so keep that sane. */
+  lowered = ((size_t) in.dim[0] * k * k + f) * nn_shape_size (*out) / f;
+  if (lowered > MAX_LOWERED)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
+                   "Convolution of %d×%d on a %d×%d×%d input would need %zu MB per sample, "
+                   "too much to train; use a smaller input, kernel or a stride.", k, k,
+                   in.dim[0], in.dim[1], in.dim[2], lowered * sizeof (float) >> 20);
       return FALSE;
     }
   return TRUE;
