@@ -947,6 +947,66 @@ nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, const fl
   conv_backward_run (dx, w, b, 1.0f - lr * weight_decay, -lr, dy, x, w, s);
 }
 
+/* The bench's floor: the lowering and the products alone, on the same
+ * parts and chunks as forward and backward (backward lowers again, as
+ * they do), with the chunk's forward Y in the thread's buffer standing in
+ * for dY, of the same shape. */
+typedef struct
+{
+  const NnConvShape *s;
+  bool backward;
+  float *dx, *dw_parts;
+  const float *x, *w;
+} ConvFloorJob;
+
+static void
+conv_floor_part (gpointer data, int part, int parts)
+{
+  const ConvFloorJob *job = data;
+  const NnConvShape *s = job->s;
+  const int ckk = s->c * s->k * s->k, chunk = conv_chunk (s);
+  const size_t p = (size_t) s->oh * s->ow;
+  float *cols = thread_buffer ((size_t) chunk * conv_sample_floats (s));
+  float *tmp = cols + (size_t) chunk * ckk * p;
+  float *dw = job->dw_parts + (size_t) part * s->f * ckk;
+  int s0, s1;
+
+  part_bounds (s->n, part, parts, &s0, &s1);
+  for (int c0 = s0; c0 < s1; c0 += chunk)
+    {
+      const int c1 = MIN (c0 + chunk, s1);
+      const size_t ld = (size_t) (c1 - c0) * p;
+
+      im2col (cols, job->x, s, c0, c1);
+      if (!job->backward)
+        {
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->f, (int) ld, ckk, 1.0f,
+                       job->w, ckk, cols, (int) ld, 0.0f, tmp, (int) ld);
+          continue;
+        }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->f, ckk, (int) ld, 1.0f, tmp,
+                   (int) ld, cols, (int) ld, c0 > s0 ? 1.0f : 0.0f, dw, ckk);
+      if (job->dx == NULL)
+        continue;
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int) ld, s->f, 1.0f, job->w,
+                   ckk, tmp, (int) ld, 0.0f, cols, (int) ld);
+      col2im (job->dx, cols, s, c0, c1);
+    }
+}
+
+void
+nn_conv2d_floor (bool backward, float *dx, const float *x, const float *w,
+                 const NnConvShape *s)
+{
+  const int parts = conv_parts (s);
+  ConvFloorJob job = { .s = s, .backward = backward, .dx = dx, .x = x, .w = w };
+
+  openblas_one_thread ();
+  job.dw_parts = g_new (float, (size_t) parts * s->f * s->c * s->k * s->k);
+  nn_team_run (parts, conv_floor_part, &job);
+  g_free (job.dw_parts);
+}
+
 /* Pooling is shared out over the team by blocks of planes (a plane is one
  * channel of one sample) when the batch is large enough to pay for the
  * hand-off; no sum crosses planes, so the numbers are the same any way. */

@@ -109,6 +109,13 @@ void nn_conv2d_backward     (float *dx, float *dw, float *db, const float *dy, c
  * w = (1 - lr wd) w - lr dw and b likewise, in place. */
 void nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, const float *x,
                              const NnConvShape *s, float lr, float weight_decay);
+/* The bench's floor of the above, their lowering and products alone on
+ * the same parts and chunks: forward im2col and Y = W cols; backward
+ * im2col, dW = dY cols^T and, unless @dx is NULL, dcols = W^T dY and
+ * col2im into @dx; with the forward's Y standing in for dY. Writes @dx
+ * only (and the threads' own buffers). */
+void nn_conv2d_floor        (bool backward, float *dx, const float *x, const float *w,
+                             const NnConvShape *s);
 /* The oracle: direct loops in double. */
 void nn_ref_conv2d_forward  (float *y, const float *x, const float *w, const float *b,
                              const NnConvShape *s);

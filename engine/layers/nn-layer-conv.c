@@ -156,6 +156,15 @@ conv_backward (NnLayerRun *l, float *din, const float *dout, const float *const 
     nn_conv2d_backward (din, l->grads, l->grads + n_w, dout, x[0], l->params, &s);
 }
 
+static void
+conv_floor (NnLayerRun *l, gboolean backward, const float *x, float *din, const float *dout,
+            int n)
+{
+  NnConvShape s = shape_of (l, n);
+
+  nn_conv2d_floor (backward, din, x, l->params, &s);
+}
+
 static const char *const conv_aliases[] = { "conv2d", "convolution", NULL };
 
 const NnLayerOps nn_layer_conv_ops = {
@@ -186,4 +195,5 @@ const NnLayerOps nn_layer_conv_ops = {
   .init = conv_init,
   .forward = conv_forward,
   .backward = conv_backward,
+  .floor = conv_floor,
 };
