@@ -813,6 +813,38 @@ test_floor_leaves_training (void)
   }
 }
 
+/* Every core for a network with a product worth sharing, counted in
+ * multiply-adds (a convolution has few weights), one core otherwise. */
+static void
+test_thread_policy (void)
+{
+  g_autoptr(NnData) mnist = load ("mnist", 0.9f);
+  const struct { const char *spec; int batch; gboolean shared; } cases[] = {
+    { "conv:6:5,relu,maxpool:2,conv:16:5,relu,maxpool:2,dense:120,relu,dense:84,relu,dense:10",
+      64, TRUE },
+    { "conv:16:5,relu,maxpool:4,dense:10", 64, TRUE },
+    { "dense:128,relu,dense:64,relu,dense:10", 64, TRUE },
+    { "dense:128,relu,dense:64,relu,dense:10", 16, FALSE },
+    { "dense:16,relu,dense:10", 64, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NnNetSpec) spec = nn_net_spec_parse (cases[i].spec, NULL);
+      g_autoptr(GError) error = NULL;
+      NnTrainConfig config;
+      NnTrainer *t;
+
+      nn_train_config_init (&config);
+      config.batch_size = cases[i].batch;
+      t = nn_trainer_new (spec, mnist, &config, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (nn_trainer_get_threads (t), ==,
+                       cases[i].shared ? (int) g_get_num_processors () : 1);
+      nn_trainer_free (t);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -832,6 +864,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/train/mnist-mlp", test_mnist_mlp);
   g_test_add_func ("/engine/train/mnist-98", test_mnist_98);
   g_test_add_func ("/engine/train/denormals", test_denormals);
+  g_test_add_func ("/engine/train/thread-policy", test_thread_policy);
   g_test_add_func ("/engine/train/floor-leaves-training", test_floor_leaves_training);
   return g_test_run ();
 }
