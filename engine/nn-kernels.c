@@ -75,6 +75,13 @@ nn_fp_can_flush (void)
  * Each part is one single-threaded sgemm on fixed bounds, and when the
  * team is busy with another thread's product the parts run one after the
  * other on the caller, so the numbers depend only on the thread count.
+ * Which thread runs a part does not matter to its numbers, so parts are
+ * claimed rather than assigned: the caller takes part 0, the workers the
+ * others as they come, and the caller, done with its own, takes whatever
+ * no worker has claimed yet. A worker that the scheduler holds off (the
+ * window drawing on its core, another process) then costs nothing but
+ * its part's share of parallelism, instead of the caller waiting out its
+ * time slice: the window trains on both cores as fast as the CLI.
  * Small products stay whole on the calling thread: a hand-off costs more
  * than half of them. */
 
@@ -99,7 +106,10 @@ static struct
   int parts;
   unsigned fp_mode;       /* the caller's nn_fp_get_mode (), for the workers */
   atomic_uint generation; /* bumped once per job */
-  atomic_int remaining;   /* workers that have not finished this one */
+  /* The job's generation (bits 32-63), its parts (16-31) and the next part
+   * not yet claimed (0-15), in one word so that a claim names its job. */
+  atomic_ullong claim;
+  atomic_int remaining;   /* parts claimed by workers or not yet claimed, not finished */
   atomic_int sleeping;
   atomic_uint n_split;    /* jobs cut into parts so far (for the tests) */
 } team;
@@ -190,11 +200,31 @@ wait_a_little (int round)
     g_thread_yield ();
 }
 
+/* The next unclaimed part of job @gen, or -1 when that job has none left
+ * (or is over). A part claimed belongs to a job that is still running: its
+ * caller waits for it, so the job's fields stay as they are until then. */
+static int
+claim_part (unsigned gen)
+{
+  unsigned long long w = atomic_load_explicit (&team.claim, memory_order_acquire);
+
+  for (;;)
+    {
+      unsigned next = w & 0xffff, parts = (w >> 16) & 0xffff;
+
+      if ((unsigned) (w >> 32) != gen || next >= parts)
+        return -1;
+      if (atomic_compare_exchange_weak_explicit (&team.claim, &w, w + 1, memory_order_acq_rel,
+                                                 memory_order_acquire))
+        return (int) next;
+    }
+}
+
 static gpointer
 worker_main (gpointer data)
 {
-  int part = GPOINTER_TO_INT (data);
-  unsigned seen = start_generation[part];
+  int index = GPOINTER_TO_INT (data);
+  unsigned seen = start_generation[index];
 
   for (;;)
     {
@@ -223,12 +253,12 @@ worker_main (gpointer data)
             }
         }
       seen = gen;
-      if (part < team.parts)
+      for (int part; (part = claim_part (gen)) >= 0;)
         {
           nn_fp_set_mode (team.fp_mode);
           team.fn (team.data, part, team.parts);
+          atomic_fetch_sub_explicit (&team.remaining, 1, memory_order_release);
         }
-      atomic_fetch_sub_explicit (&team.remaining, 1, memory_order_release);
     }
   return NULL;
 }
@@ -237,6 +267,7 @@ void
 nn_team_run (int parts, NnPartFunc fn, gpointer data)
 {
   gint64 start, own_done;
+  unsigned gen;
 
   g_return_if_fail (parts >= 1 && parts <= NN_MAX_TEAM);
   if (parts > 1)
@@ -262,15 +293,24 @@ nn_team_run (int parts, NnPartFunc fn, gpointer data)
   team.data = data;
   team.parts = parts;
   team.fp_mode = nn_fp_get_mode ();
-  atomic_store (&team.remaining, team.n_workers);
+  atomic_store (&team.remaining, parts - 1);
+  gen = atomic_load (&team.generation) + 1;
+  /* Part 0 is the caller's. */
+  atomic_store_explicit (&team.claim, (unsigned long long) gen << 32 | (unsigned) parts << 16 | 1u,
+                         memory_order_release);
   g_mutex_lock (&team.wake_lock);
-  atomic_fetch_add_explicit (&team.generation, 1, memory_order_release);
+  atomic_store_explicit (&team.generation, gen, memory_order_release);
   if (atomic_load (&team.sleeping) > 0)
     g_cond_broadcast (&team.wake);
   g_mutex_unlock (&team.wake_lock);
 
   start = g_get_monotonic_time ();
   fn (data, 0, parts);
+  for (int part; (part = claim_part (gen)) >= 0;)
+    {
+      fn (data, part, parts);
+      atomic_fetch_sub_explicit (&team.remaining, 1, memory_order_relaxed);
+    }
   own_done = g_get_monotonic_time ();
   for (int round = 0; atomic_load_explicit (&team.remaining, memory_order_acquire) > 0; round++)
     wait_a_little (round);
