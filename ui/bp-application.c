@@ -179,7 +179,7 @@ static const GOptionEntry options[] = {
   { "bench-dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
     "The dataset for --bench-responsiveness (mnist)", "NAME" },
   { "bench-threads", 0, 0, G_OPTION_ARG_INT, NULL,
-    "Engine threads for --bench-responsiveness (1)", "N" },
+    "Engine threads for --bench-responsiveness (default: as the window trains)", "N" },
   { "bench-epochs", 0, 0, G_OPTION_ARG_INT, NULL,
     "Epochs for --bench-responsiveness (1)", "N" },
   { NULL }
@@ -188,7 +188,7 @@ static const GOptionEntry options[] = {
 static void
 bp_application_init (BpApplication *self)
 {
-  self->bench_threads = 1;
+  self->bench_threads = 0;
   self->bench_epochs = 1;
   g_application_add_main_option_entries (G_APPLICATION (self), options);
 }

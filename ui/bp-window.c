@@ -106,10 +106,10 @@ void
 _bp_window_fill_config (BpWindow *self, NnTrainConfig *config)
 {
   bp_settings_to_config (bp_project_get_settings (self->project), config);
-  /* One thread: the window's drawing needs a core too. With two, on 2
-   * cores under Xvfb, the engine's second thread kept being delayed by the
-   * drawing, found it faster to work alone (see nn-kernels.c) and the MNIST
-   * MLP trained at 139-140k samples/s against 144-146k on one. */
+  /* As many threads as the CLI would use (0: the trainer's policy). The
+   * window's drawing delays one of them now and then; the caller then
+   * takes over the delayed one's parts of a product instead of waiting
+   * (see nn-kernels.c). */
   config->threads = self->blas_threads;
 }
 
@@ -1244,7 +1244,7 @@ bp_window_init (BpWindow *self)
   self->bindings = g_ptr_array_new ();
   g_signal_connect_swapped (self->flap, "notify::folded", G_CALLBACK (on_folded_cb), self);
   self->first_load = TRUE;
-  self->blas_threads = 1;
+  self->blas_threads = 0;
 
   for (guint i = 0; i < _bp_n_datasets; i++)
     titles[i] = _bp_datasets[i].title;
