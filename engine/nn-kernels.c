@@ -990,7 +990,8 @@ nn_conv2d_backward_sgd (float *dx, float *w, float *b, const float *dy, const fl
 /* The bench's floor: the lowering and the products alone, on the same
  * parts and chunks as forward and backward (backward lowers again, as
  * they do), with the chunk's forward Y in the thread's buffer standing in
- * for dY, of the same shape. */
+ * for dY, of the same shape. The same calls as conv_forward_part () and
+ * conv_backward_part (): keep them in step. */
 typedef struct
 {
   const NnConvShape *s;
@@ -1024,8 +1025,8 @@ conv_floor_part (gpointer data, int part, int parts)
                        job->w, ckk, cols, (int) ld, 0.0f, tmp, (int) ld);
           continue;
         }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->f, ckk, (int) ld, 1.0f, tmp,
-                   (int) ld, cols, (int) ld, c0 > s0 ? 1.0f : 0.0f, dw, ckk);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, ckk, s->f, (int) ld, 1.0f, cols,
+                   (int) ld, tmp, (int) ld, c0 > s0 ? 1.0f : 0.0f, dw, s->f);
       if (job->dx == NULL)
         continue;
       cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int) ld, s->f, 1.0f, job->w,
