@@ -428,6 +428,11 @@ test_conv_misfits (void)
     { "maxpool:2:0", { 3, { 1, 8, 8 } }, 0, "stride of 0" },
     { "conv:4:3:1:3", { 3, { 1, 8, 8 } }, 0, "padding of 3" },
     { "conv:8:9", { 3, { 3, 3000, 3000 } }, 0, "MB per sample, too much to train" },
+    /* Its argmax is a float: 4098×4098 - 1 would round up to one past
+     * the plane, where backward would write. */
+    { "conv:1:1,maxpool:2", { 3, { 1, 4098, 4098 } }, 1,
+      "Max pooling takes images of at most 16777216 pixels (4096×4096), but this one is "
+      "4098×4098;" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

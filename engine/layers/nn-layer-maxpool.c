@@ -2,7 +2,11 @@
  * nn.MaxPool2d (kernel k, stride defaulting to k, no padding, floor mode).
  *
  * Keeps the index of each window's maximum as its scratch, for backward
- * (a NaN wins, as in PyTorch, so a diverging run shows as NaN).
+ * (a NaN wins, as in PyTorch, so a diverging run shows as NaN). The index
+ * is a pixel's in its channel's plane, held in a float: exact only up to
+ * 2^24, so larger planes are refused (past it an index would round to its
+ * neighbour's, or to one past the plane's end, and backward would write
+ * there).
  */
 #include "nn-layer-window.h"
 
@@ -18,11 +22,23 @@ stride (const NnLayerSpec *spec)
   return (int) spec->arg[1];
 }
 
+#define MAX_PLANE 16777216   /* 2^24 pixels: a float counts them exactly */
+
 static gboolean
 maxpool_infer (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error)
 {
-  return nn_window_infer ("Max pooling", in, in.rank == 3 ? in.dim[0] : 0, kernel (spec),
-                          stride (spec), 0, out, error);
+  if (!nn_window_infer ("Max pooling", in, in.rank == 3 ? in.dim[0] : 0, kernel (spec),
+                        stride (spec), 0, out, error))
+    return FALSE;
+  if ((size_t) in.dim[1] * in.dim[2] > MAX_PLANE)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
+                   "Max pooling takes images of at most %d pixels (4096×4096), but this one "
+                   "is %d×%d; shrink it first with a strided convolution or an average pool.", MAX_PLANE, in.dim[1],
+                   in.dim[2]);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static char *
