@@ -121,7 +121,7 @@ typedef enum
   NN_LAYER_HE_BEFORE = 1 << 1,  /* NN_INIT_AUTO picks He for the layer that feeds it (relu) */
   NN_LAYER_SEE_PAST  = 1 << 2,  /* ... and looks past it for that activation (dropout) */
   NN_LAYER_FLAT_IN   = 1 << 3,  /* reads an image input flattened: PyTorch's module needs an
-                                 * nn.Flatten before it (dense) */
+                                 * nn.Flatten before it (dense, softmax) */
 } NnLayerFlags;
 
 /* A layer inside a network, as its kind's forward and backward see it:
@@ -248,7 +248,7 @@ NnParamInfo *nn_net_spec_param_table (const NnNetSpec *spec, const NnLayerInfo *
 
 /* PyTorch's nn.Sequential for @spec on @infos (as nn_net_spec_check ()
  * fills them) has an nn.Flatten the spec does not: before a layer that
- * reads its input flattened (NN_LAYER_FLAT_IN, dense) when that input is
+ * reads its input flattened (NN_LAYER_FLAT_IN: dense, softmax) when that input is
  * an image (C×H×W), except at layer 0, whose module then takes the input
  * as [N, features] (so a multilayer perceptron's names are 0.weight,
  * 2.weight, ... on any data). Whether layer @layer has such a flatten

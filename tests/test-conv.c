@@ -560,8 +560,9 @@ test_cnn_model_file (void)
   test_remove_tree (dir);
 }
 
-/* PyTorch needs an nn.Flatten before a dense layer on an image, except
- * as the first layer; the spec has none, so the indices shift after it. */
+/* PyTorch needs an nn.Flatten before a dense or softmax layer on an
+ * image, except as the first layer; the spec has none, so the indices
+ * shift after it. */
 static void
 test_torch_index (void)
 {
@@ -574,6 +575,9 @@ test_torch_index (void)
     { "conv:2:3,flatten,dense:10", { 0, 1, 2 } },
     { "conv:6:5,relu,maxpool:2,dense:10", { 0, 1, 2, 4 } },
     { "conv:2:3,dense:4,relu,dense:10", { 0, 2, 3, 4 } },
+    /* nn.Softmax(dim=1) on [N, C, H, W] is over the channels alone: it
+     * gets the nn.Flatten, and its output is flat. */
+    { "conv:2:3,softmax,dense:10", { 0, 2, 3 } },
     { "conv:2:3,maxpool:2,dense:4,conv:1:1,dense:10", { 0 } },  /* conv on flat: refused */
   };
 

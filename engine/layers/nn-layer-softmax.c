@@ -1,8 +1,20 @@
 /* nn-layer-softmax.c: softmax over the features of each sample, as
  * nn.Softmax(dim=1); backward reads y. A loss may be fused with it
- * (NN_LOSS_FROM_ACTIVATION, nn-loss.h), and then steps over it. */
+ * (NN_LOSS_FROM_ACTIVATION, nn-loss.h), and then steps over it.
+ *
+ * On an image (C×H×W) it is over all C H W features, and its output is
+ * flat: PyTorch's nn.Softmax(dim=1) on [N, C, H, W] would take each
+ * pixel's softmax over the channels instead, so its module gets the
+ * nn.Flatten before it (NN_LAYER_FLAT_IN) that makes it the same. */
 #include "nn-layer-run.h"
 #include "nn-kernels.h"
+
+static gboolean
+softmax_infer (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error)
+{
+  *out = nn_shape_1d ((int) nn_shape_size (in));
+  return TRUE;
+}
 
 static char *
 softmax_torch_args (const NnLayerSpec *spec, NnShape in, NnShape out)
@@ -29,6 +41,8 @@ const NnLayerOps nn_layer_softmax_ops = {
   .name = "softmax",
   .label = "Softmax",
   .torch = "nn.Softmax",
+  .flags = NN_LAYER_FLAT_IN,
+  .infer = softmax_infer,
   .torch_args = softmax_torch_args,
   .forward = softmax_forward,
   .backward = softmax_backward,

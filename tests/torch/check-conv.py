@@ -36,6 +36,9 @@ CASES = [
     ("conv:6:5,relu,maxpool:2,conv:16:5,relu,maxpool:2,dense:120,relu,dense:84,relu,dense:10",
      (1, 28, 28), 4),
     ("dense:6,relu,dense:3", (1, 5, 5), 2),
+    # A softmax on an image is over all its features, not nn.Softmax(dim=1)'s
+    # channels: the module gets the nn.Flatten, which shifts the indices.
+    ("conv:3:3,relu,softmax,dense:4", (2, 6, 6), 2),
 ]
 
 DTYPES = {"F32": np.float32, "I64": np.int64}
@@ -78,6 +81,11 @@ def sequential(spec, shape):
                 modules.append(nn.Flatten())
             modules.append(nn.Linear(features, int(a[0])))
             shape = (int(a[0]),)
+        elif kind == "softmax":
+            if len(shape) > 1 and i > 0:
+                modules.append(nn.Flatten())
+            modules.append(nn.Softmax(dim=1))
+            shape = (int(np.prod(shape)),)
         elif kind == "flatten":
             modules.append(nn.Flatten())
             shape = (int(np.prod(shape)),)
