@@ -214,8 +214,8 @@ parse_arg (const NnLayerOps *ops, const NnLayerArg *arg, const char *typed, cons
         {
           g_autofree char *lo = format_arg (arg, arg->min), *hi = format_arg (arg, arg->max);
           g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "“%s:%s” needs a whole number of %s between %s and %s.", typed, text,
-                       arg->name, lo, hi);
+                       "“%s” needs a whole number from %s to %s as its %s.", typed, lo, hi,
+                       arg->what);
           return FALSE;
         }
       *value = (float) v;
@@ -226,7 +226,7 @@ parse_arg (const NnLayerOps *ops, const NnLayerArg *arg, const char *typed, cons
       if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (v))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                       "“%s:%s” needs a number after the colon.", typed, text);
+                       "“%s” needs a number after the colon.", typed);
           return FALSE;
         }
       *value = (float) v;
@@ -269,7 +269,7 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
       return FALSE;
     }
   for (int a = 0; a < n_given; a++)
-    if (!parse_arg (ops, &ops->args[a], parts[0], g_strstrip (parts[a + 1]), &parsed.arg[a],
+    if (!parse_arg (ops, &ops->args[a], copy, g_strstrip (parts[a + 1]), &parsed.arg[a],
                     error))
       return FALSE;
   for (int a = n_given; a < ops->n_args; a++)
@@ -277,10 +277,20 @@ nn_layer_spec_parse (const char *text, NnLayerSpec *spec, GError **error)
   for (int a = n_given; a < ops->n_args; a++)
     if (ops->args[a].required)
       {
-        g_autofree char *ex = format_arg (&ops->args[a], ops->args[a].example);
+        /* The example goes on from what was typed, through every setting
+         * still required, so that it parses ("conv:6" -> "conv:6:5"). */
+        GString *ex = g_string_new (copy);
+
+        for (int b = a; b < ops->n_args; b++)
+          if (ops->args[b].required)
+            {
+              g_autofree char *v = format_arg (&ops->args[b], ops->args[b].example);
+              g_string_append_printf (ex, ":%s", v);
+            }
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "A %s layer needs its %s, e.g. “%s:%s”.", noun (ops), ops->args[a].what,
-                     ops->name, ex);
+                     "A %s layer needs its %s, e.g. “%s”.", noun (ops), ops->args[a].what,
+                     ex->str);
+        g_string_free (ex, TRUE);
         return FALSE;
       }
 

@@ -516,6 +516,53 @@ test_spec_errors (void)
     }
 }
 
+/* A setting out of range is named with the layer as typed; a missing one
+ * gets an example that parses, whatever the kind (no "conv:16" for a
+ * convolution, which needs its kernel size too). */
+static void
+test_spec_error_words (void)
+{
+  static const struct { const char *text, *words; } cases[] = {
+    { "dense:0", "“dense:0” needs a whole number from 1 to " },
+    { "conv:6:65", "“conv:6:65” needs a whole number from 1 to 64 as its kernel size." },
+    { "conv:6:5:1.5", "“conv:6:5:1.5” needs a whole number from 0 to 64 as its stride." },
+    { "maxpool:2:-1", "“maxpool:2:-1” needs a whole number from 0 to 64 as its stride." },
+    { "conv:6", "A convolution layer needs its kernel size, e.g. “conv:6:5”." },
+    { "conv", "A convolution layer needs its number of filters, e.g. “conv:16:5”." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      NnLayerSpec spec;
+
+      g_assert_false (nn_layer_spec_parse (cases[i].text, &spec, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s: %s", cases[i].text, error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].words));
+      test_assert_sentence (error->message);
+    }
+  for (int k = 0; k < NN_N_LAYER_KINDS; k++)
+    {
+      const NnLayerOps *ops = nn_layer_ops ((NnLayerKind) k);
+      g_autoptr(GError) error = NULL;
+      NnLayerSpec spec;
+      const char *open, *close;
+      g_autofree char *example = NULL;
+
+      if (nn_layer_spec_parse (ops->name, &spec, &error))
+        continue;
+      open = strstr (error->message, "e.g. “");
+      g_assert_nonnull (open);
+      open += strlen ("e.g. “");
+      close = strstr (open, "”");
+      g_assert_nonnull (close);
+      example = g_strndup (open, close - open);
+      g_test_message ("%s: %s", ops->name, example);
+      g_assert_true (nn_layer_spec_parse (example, &spec, NULL));
+    }
+}
+
 static void
 test_spec_check (void)
 {
@@ -883,6 +930,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/layers/registry", test_layer_registry);
   g_test_add_func ("/engine/spec/parse", test_spec_parse_and_print);
   g_test_add_func ("/engine/spec/errors", test_spec_errors);
+  g_test_add_func ("/engine/spec/error-words", test_spec_error_words);
   g_test_add_func ("/engine/spec/check", test_spec_check);
   g_test_add_func ("/engine/spec/edit", test_spec_edit);
   g_test_add_func ("/engine/init/schemes", test_init_schemes);
