@@ -45,8 +45,9 @@ echo "== summary (load: $(uptime | sed 's/.*load average: //'))"
 awk -v o="$rate_ours" -v f="$rate_floor" -v t1="$rate_torch1" -v t2="$rate_torch2" 'BEGIN {
   printf "backprop %.0f samples/s; floor (lowering and products) %.0f samples/s; backprop / floor = %.2f\n", o, f, o / f;
   if (t1 > 0) {
-    best = t1 > t2 ? t1 : t2;
+    best = t1; which = 1;
+    if (t2 > t1) { best = t2; which = 2; }
     printf "PyTorch %.0f samples/s with 1 thread, %.0f with 2; backprop / PyTorch at its best (%d) = %.2fx (target >= 2x)\n",
-           t1, t2, t1 > t2 ? 1 : 2, o / best;
+           t1, t2, which, o / best;
   }
 }'

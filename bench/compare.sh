@@ -76,8 +76,9 @@ awk -v o="$rate_ours" -v f="$rate_floor" -v n="$rate_numpy" -v t1="$rate_torch1"
   printf "backprop %.0f samples/s, numpy %.0f samples/s, GEMM floor %.0f samples/s\n", o, n, f;
   printf "backprop / numpy = %.2fx (target >= 2x); backprop / GEMM floor = %.2f (target >= 0.9)\n", o / n, o / f;
   if (t1 > 0) {
-    best = t1 > t2 ? t1 : t2;
+    best = t1; which = 1;
+    if (t2 > t1) { best = t2; which = 2; }
     printf "PyTorch %.0f samples/s with 1 thread, %.0f with 2; backprop / PyTorch at its best (%d) = %.2fx\n",
-           t1, t2, t1 > t2 ? 1 : 2, o / best;
+           t1, t2, which, o / best;
   }
 }'
