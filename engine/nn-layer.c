@@ -167,8 +167,8 @@ nn_layer_spec_validate (const NnLayerSpec *spec, GError **error)
       v = format_arg (arg, spec->arg[a]);
       if (arg->integer)
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
-                     "A %s layer needs between %s and %s %s, not %s.", noun (ops), lo, hi,
-                     arg->name, v);
+                     "A %s layer needs a %s from %s to %s, not %s.", noun (ops), arg->what, lo,
+                     hi, v);
       else
         g_set_error (error, NN_ERROR, NN_ERROR_INVALID_ARGUMENT,
                      "A %s %s must be at least %s and %s %s, not %s.", noun (ops), arg->name, lo,

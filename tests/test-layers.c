@@ -542,6 +542,16 @@ test_spec_error_words (void)
       g_assert_nonnull (strstr (error->message, cases[i].words));
       test_assert_sentence (error->message);
     }
+  /* The same words for a spec made without text (the panel's). */
+  {
+    g_autoptr(GError) error = NULL;
+    NnLayerSpec spec = nn_layer_spec_default (NN_LAYER_CONV);
+
+    spec.arg[1] = 65.0f;
+    g_assert_false (nn_layer_spec_validate (&spec, &error));
+    g_assert_cmpstr (error->message, ==,
+                     "A convolution layer needs a kernel size from 1 to 64, not 65.");
+  }
   for (int k = 0; k < NN_N_LAYER_KINDS; k++)
     {
       const NnLayerOps *ops = nn_layer_ops ((NnLayerKind) k);
