@@ -29,7 +29,7 @@ static const NnPreset presets[] = {
     NN_LOSS_CROSS_ENTROPY, NN_OPTIM_ADAM, 0.001f, 64, 5 },
   { "fashion-cnn",   "CNN 32-64 with batch norm", "fashion-mnist",
     "conv:32:3:1:1,batchnorm,relu,maxpool:2,conv:64:3:1:1,batchnorm,relu,maxpool:2,"
-    "dense:128,relu,dropout:0.25",
+    "dense:128,batchnorm,relu,dropout:0.25",
     NN_LOSS_CROSS_ENTROPY, NN_OPTIM_ADAM, 0.001f, 64, 5 },
   { "csv",           "ReLU 32-32",       "csv",
     "dense:32,relu,dense:32,relu", NN_LOSS_CROSS_ENTROPY, NN_OPTIM_ADAM, 0.01f, 32, 50 },
