@@ -5,44 +5,18 @@
  */
 #include "nn-layer-window.h"
 
-static int
-kernel (const NnLayerSpec *spec)
-{
-  return (int) spec->arg[0];
-}
-
-static int
-stride (const NnLayerSpec *spec)
-{
-  return (int) spec->arg[1];
-}
-
 static gboolean
 avgpool_infer (const NnLayerSpec *spec, NnShape in, NnShape *out, GError **error)
 {
-  return nn_window_infer ("Average pooling", in, in.rank == 3 ? in.dim[0] : 0, kernel (spec),
-                          stride (spec), 0, out, error);
-}
-
-static char *
-avgpool_torch_args (const NnLayerSpec *spec, NnShape in, NnShape out)
-{
-  if (stride (spec) == kernel (spec))
-    return g_strdup_printf ("%d", kernel (spec));
-  return g_strdup_printf ("%d, stride=%d", kernel (spec), stride (spec));
-}
-
-static NnConvShape
-shape_of (const NnLayerRun *l, int n)
-{
-  return nn_window_shape (l, l->info.in.dim[0], kernel (&l->spec), stride (&l->spec), 0, n);
+  return nn_window_infer ("Average pooling", in, in.rank == 3 ? in.dim[0] : 0,
+                          nn_pool_kernel (spec), nn_pool_stride (spec), 0, out, error);
 }
 
 static void
 avgpool_forward (NnLayerRun *l, const float *const *x, int n_x, int n, gboolean training,
                  NnRng *rng)
 {
-  NnConvShape s = shape_of (l, n);
+  NnConvShape s = nn_pool_shape (l, n);
 
   nn_avgpool_forward (l->out, x[0], &s);
 }
@@ -51,7 +25,7 @@ static void
 avgpool_backward (NnLayerRun *l, float *din, const float *dout, const float *const *x, int n_x,
                   int n, const float *sgd)
 {
-  NnConvShape s = shape_of (l, n);
+  NnConvShape s = nn_pool_shape (l, n);
 
   if (din)
     nn_avgpool_backward (din, dout, &s);
@@ -63,16 +37,9 @@ const NnLayerOps nn_layer_avgpool_ops = {
   .torch = "nn.AvgPool2d",
   .noun = "average pool",
   .n_args = 2,
-  .args = {
-    { .name = "kernel", .label = "Pool size", .what = "pool size", .integer = TRUE,
-      .required = TRUE, .min = 1, .max = 64, .def = 2, .example = 2, .ui_max = 8, .step = 1,
-      .page = 1, .digits = 0 },
-    { .name = "stride", .label = "Stride", .what = "stride", .integer = TRUE, .min = 0,
-      .max = 64, .def = 2, .def_from = 1, .terse = TRUE, .example = 2, .ui_max = 8, .step = 1,
-      .page = 1, .digits = 0 },
-  },
+  .args = { NN_POOL_ARGS },
   .infer = avgpool_infer,
-  .torch_args = avgpool_torch_args,
+  .torch_args = nn_pool_torch_args,
   .forward = avgpool_forward,
   .backward = avgpool_backward,
 };

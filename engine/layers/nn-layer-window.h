@@ -62,3 +62,41 @@ nn_window_shape (const NnLayerRun *l, int channels, int k, int stride, int pad, 
                       k, stride, pad);
   return s;
 }
+
+/* What the two pooling kinds share: their settings (kernel, then a stride
+ * that defaults to the kernel), their PyTorch arguments and their shape. */
+#define NN_POOL_ARGS                                                                          \
+  { .name = "kernel", .label = "Pool size", .what = "pool size", .integer = TRUE,             \
+    .required = TRUE, .min = 1, .max = 64, .def = 2, .example = 2, .ui_max = 8, .step = 1,    \
+    .page = 1, .digits = 0 },                                                                 \
+  { .name = "stride", .label = "Stride", .what = "stride", .integer = TRUE, .min = 0,         \
+    .max = 64, .def = 2, .def_from = 1, .terse = TRUE, .example = 2, .ui_max = 8, .step = 1,  \
+    .page = 1, .digits = 0 }
+
+static inline int
+nn_pool_kernel (const NnLayerSpec *spec)
+{
+  return (int) spec->arg[0];
+}
+
+static inline int
+nn_pool_stride (const NnLayerSpec *spec)
+{
+  return (int) spec->arg[1];
+}
+
+/* "2" or "3, stride=2" (transfer full). */
+static inline char *
+nn_pool_torch_args (const NnLayerSpec *spec, NnShape in, NnShape out)
+{
+  if (nn_pool_stride (spec) == nn_pool_kernel (spec))
+    return g_strdup_printf ("%d", nn_pool_kernel (spec));
+  return g_strdup_printf ("%d, stride=%d", nn_pool_kernel (spec), nn_pool_stride (spec));
+}
+
+static inline NnConvShape
+nn_pool_shape (const NnLayerRun *l, int n)
+{
+  return nn_window_shape (l, l->info.in.dim[0], nn_pool_kernel (&l->spec),
+                          nn_pool_stride (&l->spec), 0, n);
+}
